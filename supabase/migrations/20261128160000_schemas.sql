@@ -1,0 +1,48 @@
+-- The two schemas of the credential store and the extension it needs.
+--   sfp      private: tables and internal helpers. No API role has USAGE on it, so no table
+--            is reachable through PostgREST, GraphQL or a direct login as anon/authenticated.
+--   sfp_api  the public RPC surface. Every function in it is SECURITY DEFINER and executable
+--            by service_role only (splinter lints 0028/0029: a definer function executable by
+--            anon or authenticated is a privilege escalation). Signed-in users reach it through
+--            the Edge Functions, which verify their token and pass the verified claims in
+--            `context` (one round trip per request, see README "Why the RPCs take claims").
+--
+-- Error codes raised by every function here (the HTTP mapper in functions/_shared/errors.ts
+-- serves the same catalogue):
+--   22023 bad input -> 400      42501 forbidden -> 403      23505 conflict -> 409
+--   SF401 not authenticated -> 401                          SF404 not found -> 404
+--   SFK01 key ring missing or lacks a version -> 500        SFK02 ciphertext failed its integrity check -> 500
+--   SFL01 the server would log statement parameters, credential work refused -> 503
+
+create extension if not exists pgcrypto with schema extensions;
+
+create schema if not exists sfp;
+comment on schema sfp is 'Integrations credential store: private tables and helpers. Not exposed to any API role.';
+revoke all on schema sfp from public;
+
+create schema if not exists sfp_api;
+comment on schema sfp_api is 'Integrations credential store: RPC functions, executable by service_role only.';
+revoke all on schema sfp_api from public;
+grant usage on schema sfp_api to service_role;
+
+-- New functions are not executable by PUBLIC by default; each gets one explicit grant.
+alter default privileges in schema sfp revoke execute on functions from public;
+alter default privileges in schema sfp_api revoke execute on functions from public;
+
+-- Who is calling, as the RPCs see it. kind: 'user' (a verified Supabase Auth user acting
+-- through a trusted caller), 'service' (service_role itself), 'application' (reserved for
+-- application tokens). role: 'owner', 'member', 'service', or null for a user who is not
+-- a member of the team.
+create type sfp.actor as (
+  kind text,
+  user_id uuid,
+  email text,
+  role text
+);
+
+-- The request facts an audit row records, from a trusted caller's `context` argument.
+create type sfp.request_meta as (
+  ip text,
+  user_agent text,
+  request_id text
+);

@@ -1,0 +1,200 @@
+-- Projects: the repositories a team registers. Integrations are scoped to them.
+
+create table sfp.projects (
+  id uuid primary key default gen_random_uuid(),
+  identifier text not null constraint projects_identifier_is_unique unique,
+  remote_url text not null,
+  platform text not null,
+  configuration jsonb not null default '{}' constraint configuration_is_object check (jsonb_typeof(configuration) = 'object'),
+  version integer not null default 1,
+  created_by uuid,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  -- "org/repo" for GitHub, a numeric id or group/project path for GitLab: ASCII letters,
+  -- digits, '.', '_', '-' in segments joined by '/'. Matching is exact and case-sensitive.
+  constraint identifier_is_valid check (
+    length(identifier) <= 255
+    and identifier ~ '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$'
+    and identifier !~ '(^|/)\.{1,2}(/|$)'
+  ),
+  constraint remote_url_is_valid check (
+    length(remote_url) <= 2048
+    and (remote_url ~ '^(https?|ssh|git)://[^\s/]+(/\S*)?$' or remote_url ~ '^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:\S+$')
+  )
+);
+comment on table sfp.projects is 'Registered repositories; integrations are scoped to them by identifier.';
+alter table sfp.projects enable row level security;
+
+/**
+ * The hosting platform a remote URL points at, for the project listing.
+ */
+create function sfp._platform_of(remote_url text) returns text
+language sql immutable
+set search_path = ''
+as $$
+  select case
+    when _platform_of.remote_url ~* '(^|[/@.])github\.com[:/]' then 'github'
+    when _platform_of.remote_url ~* '(^|[/@.])gitlab\.' then 'gitlab'
+    when _platform_of.remote_url ~* '(dev\.azure\.com|visualstudio\.com)' then 'azuredevops'
+    when _platform_of.remote_url ~* '(^|[/@.])bitbucket\.org[:/]' then 'bitbucket'
+    else 'other'
+  end
+$$;
+
+/**
+ * Raises 22023 with the documented wording unless `identifier` is a valid project identifier.
+ * Callers: every function taking an identifier, so bad input is refused before any lookup.
+ */
+create function sfp._check_identifier(identifier text) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if _check_identifier.identifier is null or _check_identifier.identifier = '' then
+    raise exception using errcode = '22023', message = 'identifier is required';
+  end if;
+  if length(_check_identifier.identifier) > 255
+     or _check_identifier.identifier !~ '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$'
+     or _check_identifier.identifier ~ '(^|/)\.{1,2}(/|$)' then
+    raise exception using errcode = '22023',
+      message = 'Invalid project identifier: use ASCII letters, digits, ''.'', ''_'' and ''-'', with ''/'' between segments (e.g. org/repo), at most 255 characters';
+  end if;
+end;
+$$;
+
+/**
+ * The integrations that apply to a project (scoped to it, and the global ones), as metadata
+ * only: never credentials. Ordered by provider, then creation.
+ */
+create function sfp._project_integrations(project_id uuid) returns jsonb
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  -- plpgsql, not sql: sfp.integrations is created by a later migration.
+  return (
+    select coalesce(jsonb_agg(jsonb_build_object(
+        'id', i.id, 'provider', i.provider, 'auth_type', i.auth_type,
+        'is_global', i.is_global, 'created_at', i.created_at
+      ) order by i.provider, i.created_at, i.id), '[]'::jsonb)
+    from sfp.integrations i
+    where i.is_global
+       or exists (select 1 from sfp.integration_projects ip
+                  where ip.integration_id = i.id and ip.project_id = _project_integrations.project_id)
+  );
+end;
+$$;
+
+/**
+ * A project as the API shows it.
+ */
+create function sfp._project_json(p sfp.projects) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', (_project_json.p).id,
+    'identifier', (_project_json.p).identifier,
+    'remote_url', (_project_json.p).remote_url,
+    'platform', (_project_json.p).platform,
+    'configuration', (_project_json.p).configuration,
+    'version', (_project_json.p).version,
+    'created_at', (_project_json.p).created_at,
+    'updated_at', (_project_json.p).updated_at,
+    'integrations', sfp._project_integrations((_project_json.p).id)
+  )
+$$;
+
+/**
+ * Registers a project. Callers: owners (through a trusted caller) and the service.
+ * Errors: 42501 'Forbidden - Only owners can create projects'; 22023 for a bad identifier or
+ * remote URL; 23505 'The project already exists.'. Writes one audit row. Cost: one insert.
+ */
+create function sfp_api.create_project(identifier text, remote_url text, context jsonb default '{}')
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(create_project.context);
+  v_project sfp.projects;
+begin
+  perform sfp._require_role(v_actor, 'Forbidden - Only owners can create projects', 'owner');
+
+  -- VALIDATION
+  perform sfp._check_identifier(create_project.identifier);
+  if create_project.remote_url is null or create_project.remote_url = '' then
+    raise exception using errcode = '22023', message = 'remoteUrl is required';
+  end if;
+  if length(create_project.remote_url) > 2048
+     or not (create_project.remote_url ~ '^(https?|ssh|git)://[^\s/]+(/\S*)?$'
+             or create_project.remote_url ~ '^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:\S+$') then
+    raise exception using errcode = '22023',
+      message = 'Invalid remoteUrl: expected an https://, ssh://, git:// or user@host:path repository URL';
+  end if;
+
+  insert into sfp.projects (identifier, remote_url, platform, created_by)
+  values (create_project.identifier, create_project.remote_url,
+          sfp._platform_of(create_project.remote_url), v_actor.user_id)
+  on conflict on constraint projects_identifier_is_unique do nothing
+  returning * into v_project;
+
+  if v_project.id is null then
+    raise exception using errcode = '23505', message = 'The project already exists.';
+  end if;
+
+  perform sfp._audit(v_actor, 'project.create', 'succeeded', create_project.context,
+    project => v_project.identifier);
+  return sfp._project_json(v_project);
+end;
+$$;
+revoke all on function sfp_api.create_project(text, text, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.create_project(text, text, jsonb) to service_role;
+
+/**
+ * Lists every project with the integrations that apply to it (metadata only), ordered by
+ * identifier. Callers: owners, members, the service. Errors: 42501.
+ */
+create function sfp_api.list_projects(context jsonb default '{}')
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(list_projects.context);
+begin
+  perform sfp._require_role(v_actor, 'Forbidden - Requires role: owner or member', 'owner', 'member');
+  return coalesce((select jsonb_agg(sfp._project_json(p) order by p.identifier) from sfp.projects p), '[]'::jsonb);
+end;
+$$;
+revoke all on function sfp_api.list_projects(jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.list_projects(jsonb) to service_role;
+
+/**
+ * One project by exact identifier, with the integrations that apply to it (metadata only).
+ * Callers: owners, members, the service.
+ * Errors: 42501; 22023 for a malformed identifier; SF404 "Project 'x' not found".
+ */
+create function sfp_api.get_project(identifier text, context jsonb default '{}')
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(get_project.context);
+  v_project sfp.projects;
+begin
+  perform sfp._require_role(v_actor, 'Forbidden - Requires role: owner or member', 'owner', 'member');
+  perform sfp._check_identifier(get_project.identifier);
+  select * into v_project from sfp.projects p where p.identifier = get_project.identifier;
+  if v_project.id is null then
+    raise exception using errcode = 'SF404', message = format('Project ''%s'' not found', get_project.identifier);
+  end if;
+  return sfp._project_json(v_project);
+end;
+$$;
+revoke all on function sfp_api.get_project(text, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.get_project(text, jsonb) to service_role;

@@ -1,0 +1,189 @@
+-- Integrations: credentials for an external service (provider + auth type), global or
+-- scoped to projects, stored encrypted as versioned rows.
+-- Which providers, auth types and credential fields exist is decided by the Edge Functions'
+-- schema (functions/_shared/providers.ts); SQL checks only the shape, so adding a provider
+-- needs no migration.
+
+create table sfp.integrations (
+  id uuid primary key default gen_random_uuid(),
+  provider text not null constraint provider_is_slug check (provider ~ '^[a-z][a-z0-9_]{0,39}$'),
+  auth_type text not null constraint auth_type_is_slug check (auth_type ~ '^[a-z][a-z0-9_]{0,39}$'),
+  is_global boolean not null,
+  config jsonb not null default '{}' constraint config_is_object check (jsonb_typeof(config) = 'object'),
+  current_version integer not null default 1,
+  created_by uuid,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+comment on table sfp.integrations is 'Credentials for an external service: metadata; the secret lives encrypted in sfp.credential_versions.';
+alter table sfp.integrations enable row level security;
+create index integrations_global_provider_idx on sfp.integrations (provider) where is_global;
+
+create table sfp.integration_projects (
+  integration_id uuid not null references sfp.integrations (id) on delete cascade,
+  project_id uuid not null references sfp.projects (id) on delete cascade,
+  primary key (integration_id, project_id)
+);
+comment on table sfp.integration_projects is 'The projects a non-global integration is scoped to.';
+alter table sfp.integration_projects enable row level security;
+create index integration_projects_project_idx on sfp.integration_projects (project_id, integration_id);
+
+create table sfp.credential_versions (
+  integration_id uuid not null references sfp.integrations (id) on delete cascade,
+  version integer not null,
+  key_version integer not null,
+  iv bytea not null constraint iv_is_16_bytes check (octet_length(iv) = 16),
+  ciphertext bytea not null,
+  mac bytea not null constraint mac_is_32_bytes check (octet_length(mac) = 32),
+  created_at timestamptz not null default now(),
+  primary key (integration_id, version)
+);
+comment on table sfp.credential_versions is 'Encrypted credentials (AES-256-CBC + HMAC-SHA256, bound to integration id and version). Never plaintext.';
+alter table sfp.credential_versions enable row level security;
+
+-- No integration without its credentials: the current version must exist when the
+-- transaction that created or changed the integration commits.
+alter table sfp.integrations
+  add constraint current_version_exists
+  foreign key (id, current_version) references sfp.credential_versions (integration_id, version)
+  deferrable initially deferred;
+
+/**
+ * An integration as the API shows it: metadata and scope, never credentials.
+ */
+create function sfp._integration_json(i sfp.integrations) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', (_integration_json.i).id,
+    'provider', (_integration_json.i).provider,
+    'auth_type', (_integration_json.i).auth_type,
+    'is_global', (_integration_json.i).is_global,
+    'projects', coalesce((
+      select jsonb_agg(p.identifier order by p.identifier)
+      from sfp.integration_projects ip join sfp.projects p on p.id = ip.project_id
+      where ip.integration_id = (_integration_json.i).id), '[]'::jsonb),
+    'config', (_integration_json.i).config,
+    'created_at', (_integration_json.i).created_at,
+    'updated_at', (_integration_json.i).updated_at
+  )
+$$;
+
+/**
+ * Stores a new integration with its credentials encrypted under the current key, scoped
+ * globally or to the listed projects, and audits it. Everything or nothing is written.
+ * Callers: owners (through a trusted caller) and the service.
+ * Errors: 42501 'Forbidden - Requires role: owner'; 22023 'Either isGlobal or projects must
+ * be specified', 'Specify either isGlobal or projects, not both', "Project 'x' not found",
+ * bad provider/auth type/credentials/config; SFK01; SFL01.
+ * Cost: one encryption, 2 + (number of projects) inserts and one audit insert.
+ */
+create function sfp_api.create_integration(
+  provider text,
+  auth_type text,
+  credentials jsonb,
+  is_global boolean default false,
+  projects text[] default null,
+  config jsonb default '{}',
+  context jsonb default '{}',
+  keyring jsonb default null
+) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(create_integration.context);
+  v_keyring jsonb := sfp._keyring(create_integration.keyring);
+  v_projects text[];
+  v_project_ids uuid[];
+  v_missing text;
+  v_integration sfp.integrations;
+  v_sealed record;
+begin
+  perform sfp._require_role(v_actor, 'Forbidden - Requires role: owner', 'owner');
+  perform sfp._assert_log_safe();
+
+  -- VALIDATION: scope
+  select coalesce(array_agg(distinct x), '{}') into v_projects
+  from unnest(coalesce(create_integration.projects, '{}')) as x;
+  if not coalesce(create_integration.is_global, false) and cardinality(v_projects) = 0 then
+    raise exception using errcode = '22023', message = 'Either isGlobal or projects must be specified';
+  end if;
+  if coalesce(create_integration.is_global, false) and cardinality(v_projects) > 0 then
+    raise exception using errcode = '22023', message = 'Specify either isGlobal or projects, not both';
+  end if;
+
+  -- VALIDATION: shape (the provider catalogue is checked by the Edge Functions)
+  if create_integration.provider is null or create_integration.provider !~ '^[a-z][a-z0-9_]{0,39}$' then
+    raise exception using errcode = '22023', message = 'provider must be a lowercase name such as github or jira';
+  end if;
+  if create_integration.auth_type is null or create_integration.auth_type !~ '^[a-z][a-z0-9_]{0,39}$' then
+    raise exception using errcode = '22023', message = 'authType must be a lowercase name such as pat or basic_auth';
+  end if;
+  if create_integration.credentials is null or jsonb_typeof(create_integration.credentials) <> 'object'
+     or create_integration.credentials = '{}'::jsonb then
+    raise exception using errcode = '22023', message = 'credentials must be a non-empty JSON object';
+  end if;
+  if octet_length(create_integration.credentials::text) > 32768 then
+    raise exception using errcode = '22023', message = 'credentials must be at most 32768 bytes of JSON';
+  end if;
+  if create_integration.config is not null and jsonb_typeof(create_integration.config) <> 'object' then
+    raise exception using errcode = '22023', message = 'config must be a JSON object';
+  end if;
+
+  -- VALIDATION: every listed project exists (the first missing one, in the order given)
+  select x into v_missing
+  from unnest(create_integration.projects) with ordinality as t(x, n)
+  where not exists (select 1 from sfp.projects p where p.identifier = t.x)
+  order by t.n limit 1;
+  if v_missing is not null then
+    raise exception using errcode = '22023', message = format('Project ''%s'' not found', v_missing);
+  end if;
+  select coalesce(array_agg(p.id), '{}') into v_project_ids from sfp.projects p where p.identifier = any (v_projects);
+
+  insert into sfp.integrations (provider, auth_type, is_global, config, created_by)
+  values (create_integration.provider, create_integration.auth_type, coalesce(create_integration.is_global, false),
+          coalesce(create_integration.config, '{}'), v_actor.user_id)
+  returning * into v_integration;
+
+  select * into v_sealed from sfp._seal(v_integration.id, 1, create_integration.credentials, v_keyring);
+  insert into sfp.credential_versions (integration_id, version, key_version, iv, ciphertext, mac)
+  values (v_integration.id, 1, v_sealed.key_version, v_sealed.iv, v_sealed.ciphertext, v_sealed.mac);
+
+  insert into sfp.integration_projects (integration_id, project_id)
+  select v_integration.id, x from unnest(v_project_ids) as x;
+
+  perform sfp._audit(v_actor, 'integration.create', 'succeeded', create_integration.context,
+    integration_ids => array[v_integration.id], provider => v_integration.provider,
+    details => jsonb_build_object('auth_type', v_integration.auth_type, 'is_global', v_integration.is_global,
+                                  'projects', to_jsonb(v_projects)));
+  return sfp._integration_json(v_integration);
+end;
+$$;
+revoke all on function sfp_api.create_integration(text, text, jsonb, boolean, text[], jsonb, jsonb, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.create_integration(text, text, jsonb, boolean, text[], jsonb, jsonb, jsonb) to service_role;
+
+/**
+ * Lists integration metadata (never credentials), optionally for one provider, ordered by
+ * provider, creation time and id. Callers: owners, the service. Errors: 42501.
+ */
+create function sfp_api.list_integrations(provider text default null, context jsonb default '{}')
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(list_integrations.context);
+begin
+  perform sfp._require_role(v_actor, 'Forbidden - Requires role: owner', 'owner');
+  return coalesce((
+    select jsonb_agg(sfp._integration_json(i) order by i.provider, i.created_at, i.id)
+    from sfp.integrations i
+    where list_integrations.provider is null or i.provider = list_integrations.provider), '[]'::jsonb);
+end;
+$$;
+revoke all on function sfp_api.list_integrations(text, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.list_integrations(text, jsonb) to service_role;
