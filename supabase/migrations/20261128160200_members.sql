@@ -29,6 +29,11 @@ declare
   v_sub text;
   v_member sfp.members;
 begin
+  -- A context that is not an object (e.g. a JSON string sent by mistake) must not read as
+  -- "no claims", which would mean the service itself.
+  if _actor.context is not null and jsonb_typeof(_actor.context) <> 'object' then
+    raise exception using errcode = '22023', message = 'context must be a JSON object';
+  end if;
   if v_claims is null or jsonb_typeof(v_claims) = 'null' then
     return row('service', null, null, 'service')::sfp.actor;
   end if;

@@ -225,7 +225,9 @@ begin
   return jsonb_build_object(
     'safe', cardinality(v_problems) = 0,
     'problems', to_jsonb(v_problems),
-    'conf_loaded_at', pg_catalog.pg_conf_load_time()
+    -- As text of epoch seconds: the same form the Edge Functions select next to every
+    -- secret-carrying call, so the two compare as strings.
+    'conf_loaded_at', extract(epoch from pg_catalog.pg_conf_load_time())::text
   );
 end;
 $$;

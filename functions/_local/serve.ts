@@ -1,0 +1,46 @@
+/**
+ * The local stack's HTTP server: every Edge Function in one Deno process, on one port, at
+ * both /functions/v1/<function>/... (as Supabase serves them) and /sfp/api/<function>/...
+ * (as sfp server's clients call them). Not deployed: Supabase runs each function's index.ts.
+ */
+import type { Hono } from "hono";
+import type { AppEnv } from "../_shared/app.ts";
+import { errorBody } from "../_shared/errors.ts";
+import { createServices } from "../_shared/start.ts";
+import { createIntegrationsApp } from "../integrations/app.ts";
+import { createProjectsApp } from "../projects/app.ts";
+
+const services = createServices(Deno.env.toObject());
+const functions: Record<string, Hono<AppEnv>> = {
+  integrations: createIntegrationsApp(services),
+  projects: createProjectsApp(services),
+};
+
+const PREFIX = /^\/(?:functions\/v1|sfp\/api)(\/([^/?]+).*)$/;
+
+const port = Number(Deno.env.get("PORT") ?? "54321");
+const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
+
+const server = Deno.serve({
+  port,
+  hostname,
+  onListen: ({ hostname, port }) => console.log(`sfp functions listening on http://${hostname}:${port}`),
+}, (request, info) => {
+  const url = new URL(request.url);
+  const match = PREFIX.exec(url.pathname);
+  const app = match && Object.hasOwn(functions, match[2]) ? functions[match[2]] : undefined;
+  if (!match || !app) {
+    return Response.json(errorBody(404, `Cannot ${request.method} ${url.pathname}`), { status: 404 });
+  }
+  url.pathname = match[1];
+  const remoteAddr = info.remoteAddr.transport === "tcp" ? info.remoteAddr.hostname : undefined;
+  return app.fetch(new Request(url, request), { remoteAddr });
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    await server.shutdown();
+    await services.db.close();
+    Deno.exit(0);
+  });
+}

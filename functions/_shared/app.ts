@@ -1,0 +1,75 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Authenticate, Caller } from "./auth.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./database.ts";
+import { ApiError, apiErrorFromDatabase, errorBody } from "./errors.ts";
+import { requestContext, type RequestContext, requestIdOf } from "./request-context.ts";
+
+/** What every function's routes need, created once per process. */
+export interface Services {
+  config: Config;
+  db: Database;
+  authenticate: Authenticate;
+}
+
+export type AppEnv = {
+  Bindings: { remoteAddr?: string };
+  Variables: { caller: Caller; requestId: string; context: RequestContext };
+};
+
+/**
+ * A Hono app for one Edge Function, mounted at `/<name>` (the path Supabase hands a
+ * function). Every request gets a request id, a body cap, and bearer authentication before
+ * any route runs; every error leaves through one handler as {statusCode, message, error}.
+ */
+export function createFunctionApp(name: string, services: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>().basePath(`/${name}`);
+
+  app.use("*", async (c, next) => {
+    const requestId = requestIdOf(c.req.header("x-request-id"));
+    c.set("requestId", requestId);
+    c.header("x-request-id", requestId);
+    await next();
+  });
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: services.config.maxBodyBytes,
+      onError: (c) =>
+        c.json(errorBody(413, `Request body too large: the limit is ${services.config.maxBodyBytes} bytes`), 413),
+    }),
+  );
+
+  app.use("*", async (c, next) => {
+    const caller = await services.authenticate(c.req.header("authorization"));
+    c.set("caller", caller);
+    c.set("context", requestContext(c, caller, c.get("requestId"), c.env?.remoteAddr));
+    await next();
+  });
+
+  app.notFound((c) => c.json(errorBody(404, `Cannot ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.onError((error, c) => {
+    const known = error instanceof ApiError ? error : apiErrorFromDatabase(error);
+    if (known) return c.json(errorBody(known.status, known.message), known.status as ContentfulStatusCode);
+    if (error instanceof HTTPException) {
+      return c.json(errorBody(error.status, error.message || "Request failed"), error.status);
+    }
+    // Unknown: log what identifies it, never the statement's parameters (they may carry a
+    // key or a secret), and answer without details.
+    const { code, routine } = error as { code?: string; routine?: string };
+    console.error(JSON.stringify({
+      level: "error",
+      request_id: c.get("requestId"),
+      name: error.name,
+      code,
+      routine,
+    }));
+    return c.json(errorBody(500, `Internal Server Error (request ${c.get("requestId")})`), 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,90 @@
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from "jose";
+import type { Config } from "./config.ts";
+import { ApiError } from "./errors.ts";
+
+/**
+ * Who sent a request, once its bearer token is verified.
+ *   service: the service-role key, or a verified JWT whose role is service_role
+ *   user:    a verified Supabase Auth JWT (role authenticated) for user `claims.sub`
+ * The claims go to SQL as `context.claims`; the team role is looked up there.
+ */
+export type Caller =
+  | { kind: "service" }
+  | { kind: "user"; claims: JWTPayload & { sub: string; role: "authenticated"; email?: string } };
+
+export type Authenticate = (authorization: string | undefined) => Promise<Caller>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Builds the authenticator for a configuration: HS256 with the secret, other algorithms through a JWKS. */
+export function createAuthenticator(config: Config): Authenticate {
+  const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = config.jwks
+    ? createLocalJWKSet(JSON.parse(config.jwks) as JSONWebKeySet)
+    : config.supabaseUrl
+    ? createRemoteJWKSet(new URL("/auth/v1/.well-known/jwks.json", config.supabaseUrl))
+    : undefined;
+  const serviceKeyDigest = config.serviceRoleKey ? digest(config.serviceRoleKey) : undefined;
+
+  return async (authorization) => {
+    const token = /^Bearer ([^\s]+)$/i.exec(authorization?.trim() ?? "")?.[1];
+    if (!token) throw new ApiError(401, "Missing bearer token: send Authorization: Bearer <token>");
+
+    if (serviceKeyDigest && equalBytes(await digest(token), await serviceKeyDigest)) {
+      return { kind: "service" };
+    }
+
+    const claims = await verifyJwt(token, secret, jwks);
+    if (claims.role === "service_role") return { kind: "service" };
+    if (claims.role === "authenticated" && typeof claims.sub === "string" && UUID.test(claims.sub)) {
+      return { kind: "user", claims: claims as Extract<Caller, { kind: "user" }>["claims"] };
+    }
+    throw new ApiError(401, "Invalid token: a signed-in user's or the service role's token is required");
+  };
+}
+
+async function verifyJwt(
+  token: string,
+  secret: Uint8Array | undefined,
+  jwks: JWTVerifyGetKey | undefined,
+): Promise<JWTPayload> {
+  let alg: string | undefined;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+  } catch {
+    throw new ApiError(401, "Invalid token: not a JWT");
+  }
+  try {
+    if (alg === "HS256" && secret) {
+      return (await jwtVerify(token, secret, { algorithms: ["HS256"] })).payload;
+    }
+    if (alg && alg !== "HS256" && alg !== "none" && jwks) {
+      return (await jwtVerify(token, jwks, { algorithms: ["RS256", "ES256", "EdDSA"] })).payload;
+    }
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ERR_JWT_EXPIRED") throw new ApiError(401, "Invalid token: expired");
+    throw new ApiError(401, "Invalid token: signature or claims could not be verified");
+  }
+  const named = typeof alg === "string" && /^[A-Za-z0-9]{1,16}$/.test(alg) ? alg : "in its header";
+  throw new ApiError(401, `Invalid token: no verification key configured for algorithm ${named}`);
+}
+
+function digest(value: string): Promise<Uint8Array> {
+  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)).then((d) => new Uint8Array(d));
+}
+
+/** Compares two SHA-256 digests in time independent of where they differ. */
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < a.length && i < b.length; i++) difference |= a[i] ^ b[i];
+  return difference === 0;
+}

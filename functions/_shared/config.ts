@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { type KeyRing, parseKeyRing } from "./keyring.ts";
+
+/**
+ * The Edge Functions' configuration, read once from the environment and validated, so a
+ * missing or malformed setting stops the server at start-up with a message that names the
+ * variable (never its value).
+ */
+const environment = z.object({
+  SUPABASE_DB_URL: z.string().min(1, "SUPABASE_DB_URL is required"),
+  // The role the database connections act as (a startup parameter, so no extra round trip).
+  // Empty: keep the login role (e.g. hosted Supabase's `postgres`, which owns the functions).
+  SFP_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$|^$/).default("service_role"),
+  SFP_DB_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(4),
+  SUPABASE_JWT_SECRET: z.string().min(32, "SUPABASE_JWT_SECRET must be at least 32 characters").optional(),
+  SUPABASE_JWKS: z.string().optional(),
+  SUPABASE_URL: z.url().optional(),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(32).optional(),
+  SFP_ENCRYPTION_KEYS: z.string().min(1, "SFP_ENCRYPTION_KEYS is required"),
+  SFP_ENCRYPTION_KEY_CURRENT: z.string().regex(/^\d{1,9}$/).optional(),
+  SFP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1048576).default(65536),
+});
+
+export interface Config {
+  databaseUrl: string;
+  databaseRole: string;
+  poolSize: number;
+  jwtSecret?: string;
+  jwks?: string;
+  supabaseUrl?: string;
+  serviceRoleKey?: string;
+  keyRing: KeyRing;
+  maxBodyBytes: number;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.SUPABASE_DB_URL,
+    databaseRole: e.SFP_DB_ROLE,
+    poolSize: e.SFP_DB_POOL_SIZE,
+    jwtSecret: e.SUPABASE_JWT_SECRET,
+    jwks: e.SUPABASE_JWKS,
+    supabaseUrl: e.SUPABASE_URL,
+    serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
+    keyRing: parseKeyRing(e.SFP_ENCRYPTION_KEYS, e.SFP_ENCRYPTION_KEY_CURRENT),
+    maxBodyBytes: e.SFP_MAX_BODY_BYTES,
+  };
+}

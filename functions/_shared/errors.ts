@@ -1,0 +1,57 @@
+/**
+ * The one catalogue of error codes: the SQLSTATEs the sfp_api functions raise, the HTTP
+ * status each maps to, and the body every error response has. The SQL side documents the
+ * same codes at the top of supabase/migrations/*_schemas.sql; tests/catalogue.test.ts
+ * checks that every code the migrations raise is listed here.
+ */
+export const SQLSTATE_STATUS: Readonly<Record<string, number>> = {
+  "22023": 400, // bad input
+  "42501": 403, // forbidden
+  "23505": 409, // conflict
+  SF401: 401, // not authenticated
+  SF404: 404, // not found
+  SFK01: 500, // key ring missing, or lacks a key version
+  SFK02: 500, // a stored ciphertext failed its integrity check
+  SFL01: 503, // the database would log statement parameters: credential work refused
+};
+
+const REASON: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+export function reasonPhrase(status: number): string {
+  return REASON[status] ?? "Error";
+}
+
+/** A failure with a message that is safe to show the client. */
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export interface ErrorBody {
+  statusCode: number;
+  message: string;
+  error: string;
+}
+
+export function errorBody(status: number, message: string): ErrorBody {
+  return { statusCode: status, message, error: reasonPhrase(status) };
+}
+
+/** A database error raised by one of our functions, with a message written for clients. */
+export function apiErrorFromDatabase(error: unknown): ApiError | null {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== "string" || !(code in SQLSTATE_STATUS)) return null;
+  return new ApiError(SQLSTATE_STATUS[code], String((error as Error).message));
+}

@@ -1,0 +1,31 @@
+import type { Context } from "hono";
+import type { Caller } from "./auth.ts";
+
+/**
+ * What an audit row records about a request, plus the verified claims the SQL functions use
+ * to act for a user. Sent to SQL as the `context` argument.
+ */
+export interface RequestContext {
+  claims?: Record<string, unknown>;
+  ip?: string;
+  user_agent?: string;
+  request_id: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A caller-supplied X-Request-Id when it is sane, else a fresh one. */
+export function requestIdOf(header: string | undefined): string {
+  return header && REQUEST_ID.test(header) ? header : crypto.randomUUID();
+}
+
+export function requestContext(c: Context, caller: Caller, requestId: string, remoteIp?: string): RequestContext {
+  // Behind Supabase's gateway (or any proxy) the client is the first X-Forwarded-For entry.
+  const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+  return {
+    claims: caller.kind === "user" ? caller.claims : undefined,
+    ip: (forwarded || remoteIp)?.slice(0, 64),
+    user_agent: c.req.header("user-agent")?.slice(0, 512),
+    request_id: requestId,
+  };
+}

@@ -1,0 +1,62 @@
+import type { Context } from "hono";
+import { jsonb } from "../_shared/database.ts";
+import { type AppEnv, createFunctionApp, type Services } from "../_shared/app.ts";
+import { jsonBody, queryParams } from "../_shared/validation.ts";
+import {
+  createIntegrationBody,
+  type CredentialsFilter,
+  credentialsFilter,
+  type CredentialsOutcome,
+  credentialsResponse,
+  listIntegrationsQuery,
+} from "./schemas.ts";
+
+/**
+ * /integrations: create and list integrations, and the audited credential read.
+ * Each handler is one sfp_api call; roles, scope rules and audit are decided in SQL.
+ */
+export function createIntegrationsApp(services: Services) {
+  const app = createFunctionApp("integrations", services);
+  const { db, config } = services;
+
+  app.post("/", async (c) => {
+    const body = await jsonBody(c, createIntegrationBody);
+    const row = await db.secretQuery<{ integration: unknown; conf_loaded_at: string }>((sql) =>
+      sql`select sfp_api.create_integration(
+            provider => ${body.provider}, auth_type => ${body.authType},
+            credentials => ${jsonb(sql, body.credentials)}::jsonb,
+            is_global => ${body.isGlobal}, projects => ${sql.array(body.projects)}::text[],
+            config => ${jsonb(sql, body.config)}::jsonb,
+            context => ${jsonb(sql, c.get("context"))}::jsonb,
+            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as integration,
+          extract(epoch from pg_catalog.pg_conf_load_time())::text as conf_loaded_at`
+    );
+    return c.json(row.integration, 201);
+  });
+
+  app.get("/", async (c) => {
+    const { provider } = queryParams(c, listIntegrationsQuery);
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.list_integrations(provider => ${provider ?? null},
+            context => ${jsonb(sql, c.get("context"))}::jsonb) as integrations`
+    );
+    return c.json(row.integrations);
+  });
+
+  const readCredentials = async (c: Context<AppEnv>, filter: CredentialsFilter) => {
+    const row = await db.secretQuery<{ result: CredentialsOutcome; conf_loaded_at: string }>((sql) =>
+      sql`select sfp_api.get_credentials(
+            provider => ${filter.provider ?? null}, project => ${filter.project ?? null},
+            context => ${jsonb(sql, c.get("context"))}::jsonb,
+            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as result,
+          extract(epoch from pg_catalog.pg_conf_load_time())::text as conf_loaded_at`
+    );
+    return c.json(credentialsResponse(row.result));
+  };
+
+  app.get("/credentials", (c) => readCredentials(c, queryParams(c, credentialsFilter)));
+  // The older documented form: POST with {provider?, project?} as JSON.
+  app.post("/credentials", async (c) => readCredentials(c, await jsonBody(c, credentialsFilter)));
+
+  return app;
+}

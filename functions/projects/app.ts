@@ -1,0 +1,43 @@
+import { jsonb } from "../_shared/database.ts";
+import { createFunctionApp, type Services } from "../_shared/app.ts";
+import { jsonBody, parseOrThrow } from "../_shared/validation.ts";
+import { projectIdentifier } from "../_shared/validation.ts";
+import { createProjectBody } from "./schemas.ts";
+
+/**
+ * /projects: register, list and read projects. Each handler is one sfp_api call; roles and
+ * errors are decided in SQL.
+ */
+export function createProjectsApp(services: Services) {
+  const app = createFunctionApp("projects", services);
+  const { db } = services;
+
+  app.post("/", async (c) => {
+    const body = await jsonBody(c, createProjectBody);
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.create_project(
+            identifier => ${body.identifier}, remote_url => ${body.remoteUrl},
+            context => ${jsonb(sql, c.get("context"))}::jsonb) as project`
+    );
+    return c.json(row.project, 201);
+  });
+
+  app.get("/", async (c) => {
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.list_projects(context => ${jsonb(sql, c.get("context"))}::jsonb) as projects`
+    );
+    return c.json(row.projects);
+  });
+
+  // The identifier arrives URL-encoded ("acme%2Fcore"); an unencoded "acme/core" matches too.
+  app.get("/:identifier{.+}", async (c) => {
+    const identifier = parseOrThrow(projectIdentifier, c.req.param("identifier"));
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.get_project(identifier => ${identifier},
+            context => ${jsonb(sql, c.get("context"))}::jsonb) as project`
+    );
+    return c.json(row.project);
+  });
+
+  return app;
+}

@@ -1,0 +1,8 @@
+import { z } from "zod";
+import { projectIdentifier } from "../_shared/validation.ts";
+
+export const createProjectBody = z.strictObject({
+  identifier: projectIdentifier,
+  remoteUrl: z.string({ message: "remoteUrl is required" }).min(1, "remoteUrl is required").max(2048),
+});
+export type CreateProjectBody = z.infer<typeof createProjectBody>;

