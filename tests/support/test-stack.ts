@@ -1,0 +1,171 @@
+/**
+ * A test file's own stack: a database cloned from the migrated template, and the real
+ * Edge Functions served by Deno on a free port, with fresh secrets. Helpers for HTTP calls
+ * as each actor, PostgREST-style transactions as `authenticator`, and a clean state per test.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer } from "node:net";
+import postgres from "postgres";
+import { inject } from "vitest";
+import { startFunctionsServer } from "../../stack/functions-server.ts";
+import { serviceRoleKey, userToken } from "../../stack/tokens.ts";
+import { databaseUrl, type ServerInfo } from "./server-info.ts";
+
+export interface Actor {
+  id: string;
+  email: string;
+  token: string;
+}
+
+export interface TestStack {
+  server: ServerInfo;
+  database: string;
+  /** Base URL of the Deno server, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Superuser connection to this file's database. */
+  sql: postgres.Sql;
+  jwtSecret: string;
+  serviceKey: string;
+  /** SFP_ENCRYPTION_KEYS of this stack, and its key ring as the sfp_api functions take it. */
+  encryptionKeys: string;
+  keyring: { current: number; keys: Record<string, string> };
+  owner: Actor;
+  member: Actor;
+  /** A signed-in Supabase Auth user who is not a team member. */
+  outsider: Actor;
+  /** Everything the Deno server printed so far. */
+  output(): string;
+  /** Fetch against /sfp/api (or /functions/v1 with `prefix`). */
+  api(method: string, path: string, options?: ApiOptions): Promise<ApiResponse>;
+  /** Empties every table of the credential store (the audit log included) and recreates the actors. */
+  reset(): Promise<void>;
+  /** Restarts the Deno server (new connections), with extra environment if given. */
+  restartFunctions(extraEnv?: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ApiOptions {
+  token?: string | null;
+  body?: unknown;
+  /** Sent as is, instead of JSON.stringify(body). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+  prefix?: "/sfp/api" | "/functions/v1";
+}
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function newKey(): string {
+  return randomBytes(32).toString("base64");
+}
+
+export async function createTestStack(options: { env?: Record<string, string> } = {}): Promise<TestStack> {
+  const server = inject("server");
+  const database = `sfp_t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const admin = postgres(server.superuserUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${database} template ${server.template}`);
+  await admin.end();
+
+  const sql = postgres(databaseUrl(server.superuserUrl, database), { max: 2, onnotice: () => {} });
+  const jwtSecret = randomBytes(40).toString("base64url");
+  const serviceKey = await serviceRoleKey(jwtSecret);
+  const key = newKey();
+  const encryptionKeys = `1:${key}`;
+  const actor = async (email: string): Promise<Actor> => {
+    const id = randomUUID();
+    return { id, email, token: await userToken(jwtSecret, { id, email }) };
+  };
+  const owner = await actor("owner@example.test");
+  const member = await actor("member@example.test");
+  const outsider = await actor("outsider@example.test");
+
+  const createActors = async () => {
+    await sql`select sfp_api.upsert_member(${owner.id}::uuid, ${owner.email}, 'owner')`;
+    await sql`select sfp_api.upsert_member(${member.id}::uuid, ${member.email}, 'member')`;
+    await sql`insert into auth.users (id, email) values (${outsider.id}, ${outsider.email}) on conflict do nothing`;
+  };
+  await createActors();
+
+  let output = "";
+  const env = () => ({
+    SUPABASE_DB_URL: databaseUrl(server.superuserUrl, database, {
+      name: "authenticator",
+      password: server.authenticatorPassword,
+    }),
+    SUPABASE_JWT_SECRET: jwtSecret,
+    SUPABASE_SERVICE_ROLE_KEY: serviceKey,
+    SFP_ENCRYPTION_KEYS: encryptionKeys,
+    ...options.env,
+  });
+  let functions = await startFunctionsServer(env(), await freePort(), (text) => (output += text));
+
+  const stack: TestStack = {
+    server,
+    database,
+    get url() {
+      return functions.url;
+    },
+    sql,
+    jwtSecret,
+    serviceKey,
+    encryptionKeys,
+    keyring: { current: 1, keys: { "1": key } },
+    owner,
+    member,
+    outsider,
+    output: () => output,
+    async api(method, path, { token, body, rawBody, headers = {}, prefix = "/sfp/api" } = {}) {
+      const requestHeaders: Record<string, string> = { ...headers };
+      if (token !== null && token !== undefined) requestHeaders.authorization = `Bearer ${token}`;
+      let payload: string | undefined = rawBody;
+      if (payload === undefined && body !== undefined) {
+        payload = JSON.stringify(body);
+        requestHeaders["content-type"] ??= "application/json";
+      }
+      const response = await fetch(`${functions.url}${prefix}${path}`, { method, headers: requestHeaders, body: payload });
+      const text = await response.text();
+      let parsed: unknown = undefined;
+      try {
+        parsed = JSON.parse(text);
+      } catch { /* not JSON: tests look at text */ }
+      return { status: response.status, body: parsed, text, headers: response.headers };
+    },
+    async reset() {
+      // The audit log refuses TRUNCATE through its trigger; replica mode skips triggers.
+      await sql.begin(async (tx) => {
+        await tx`set local session_replication_role = replica`;
+        await tx`truncate sfp.audit_log, sfp.credential_versions, sfp.integration_projects, sfp.integrations,
+                 sfp.projects, sfp.members, auth.users cascade`;
+      });
+      await createActors();
+    },
+    async restartFunctions(extraEnv = {}) {
+      await functions.stop();
+      functions = await startFunctionsServer({ ...env(), ...extraEnv }, await freePort(), (text) => (output += text));
+    },
+    async stop() {
+      await functions.stop();
+      await sql.end();
+      const admin = postgres(server.superuserUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop database if exists ${database} with (force)`);
+      await admin.end();
+    },
+  };
+  return stack;
+}
