@@ -1,22 +1,23 @@
 import postgres from "postgres";
 import type { Config } from "./config.ts";
-import { ApiError } from "./errors.ts";
 
 /**
  * The database connections of the Edge Functions, and the guard that keeps keys and
  * secrets out of PostgreSQL's log.
  *
  * PostgreSQL writes bind parameters into its log when statement or duration logging is on
- * (see DESIGN.md), and the statement that carries a key is logged before any SQL inside it
- * runs. So a key or a secret is sent only on a connection whose settings were checked
- * first (sfp_api.log_settings_check): when the connection opens, and again whenever the
- * server's configuration load time, returned by every secret-carrying call at no extra
- * cost, moves (a reload may have turned logging on). Settings from ALTER ROLE/DATABASE
- * apply to new connections only, which are checked when they open.
+ * (see DESIGN.md), and log_statement = all logs a statement before any SQL inside it runs,
+ * so a check inside the RPC that receives a key comes too late. Instead, every statement
+ * that carries a key ring or a secret is sent as
+ *   begin; select sfp_api.guard_log_safety(); <the statement>; commit
+ * in one network write. When the session would log parameters the guard raises, the
+ * transaction is aborted, and PostgreSQL refuses the statement at Bind, before reading its
+ * parameters. That checks the settings in force at that very moment (after a reload, an
+ * ALTER ROLE/DATABASE ... SET, on a new connection) for no extra round trip. It also means a
+ * credential is answered only once COMMIT (and with it the read's audit row) succeeded.
  *
- * Each lane is a postgres.js client with exactly one connection, so "this connection was
- * checked" is something we can know: postgres.js reconnects a lane after a drop, and its
- * onclose hook marks the lane unchecked before that.
+ * Pipelining onto one connection needs a connection of our own: each lane is a postgres.js
+ * client with exactly one connection (so an explicit BEGIN is allowed), taken in turn.
  */
 export type Sql = postgres.Sql;
 
@@ -25,64 +26,21 @@ export function jsonb(sql: Sql, value: object): postgres.Parameter {
   return sql.json(value as postgres.JSONValue);
 }
 
-interface LogSettingsCheck {
-  safe: boolean;
-  problems: string[];
-  conf_loaded_at: string;
-}
-
-class Lane {
-  readonly sql: Sql;
-  private checkedConfLoadedAt: string | null = null;
-  private checking: Promise<void> | null = null;
-
-  constructor(url: string, role: string) {
-    this.sql = postgres(url, {
-      max: 1,
-      // Setting the role at connection start costs no round trip per request.
-      connection: role ? { role, application_name: "sfp-integrations" } : { application_name: "sfp-integrations" },
-      onnotice: () => {},
-      onclose: () => {
-        this.checkedConfLoadedAt = null;
-      },
-    });
-  }
-
-  /** Resolves once this lane's connection is known not to log parameters; else 503. */
-  ensureLogSafe(): Promise<void> {
-    if (this.checkedConfLoadedAt !== null) return Promise.resolve();
-    this.checking ??= this.check().finally(() => (this.checking = null));
-    return this.checking;
-  }
-
-  /** Called with the configuration load time a secret-carrying call returned. */
-  observeConfLoadedAt(confLoadedAt: string): void {
-    if (confLoadedAt !== this.checkedConfLoadedAt) this.checkedConfLoadedAt = null;
-  }
-
-  private async check(): Promise<void> {
-    const [row] = await this.sql<{ check: LogSettingsCheck }[]>`select sfp_api.log_settings_check() as check`;
-    if (!row.check.safe) {
-      throw new ApiError(
-        503,
-        `Credential operations are disabled: the database server would write statement parameters to its log (${
-          row.check.problems.join(", ")
-        }). Turn that logging off, or set log_parameter_max_length = 0 and log_parameter_max_length_on_error = 0.`,
-      );
-    }
-    this.checkedConfLoadedAt = row.check.conf_loaded_at;
-  }
-}
-
 export class Database {
-  private readonly lanes: Lane[];
+  private readonly lanes: Sql[];
   private next = 0;
 
   constructor(config: Pick<Config, "databaseUrl" | "databaseRole" | "poolSize">) {
-    this.lanes = Array.from({ length: config.poolSize }, () => new Lane(config.databaseUrl, config.databaseRole));
+    const connection: Record<string, string> = { application_name: "sfp-integrations" };
+    // Acting as service_role from the start of the session costs no round trip per request.
+    if (config.databaseRole) connection.role = config.databaseRole;
+    this.lanes = Array.from(
+      { length: config.poolSize },
+      () => postgres(config.databaseUrl, { max: 1, connection, onnotice: () => {} }),
+    );
   }
 
-  private lane(): Lane {
+  private lane(): Sql {
     const lane = this.lanes[this.next];
     this.next = (this.next + 1) % this.lanes.length;
     return lane;
@@ -90,22 +48,31 @@ export class Database {
 
   /** Runs a statement that carries no key and no secret. */
   query<T>(run: (sql: Sql) => Promise<T>): Promise<T> {
-    return run(this.lane().sql);
+    return run(this.lane());
   }
 
   /**
-   * Runs a statement that carries a key ring or a secret, on a checked connection. The
-   * statement must return a `conf_loaded_at` column (pg_conf_load_time()).
+   * Runs one statement that carries a key ring or a secret, behind the log-safety guard, in
+   * its own transaction. Refuses with 503 (SFL01) when the database would log parameters.
    */
-  async secretQuery<T extends { conf_loaded_at: string }>(run: (sql: Sql) => Promise<T[]>): Promise<T> {
-    const lane = this.lane();
-    await lane.ensureLogSafe();
-    const [row] = await run(lane.sql);
-    lane.observeConfLoadedAt(row.conf_loaded_at);
-    return row;
+  async secretQuery<T>(run: (sql: Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+    const sql = this.lane();
+    // Queued synchronously on the lane's one connection: written together, run in order.
+    const steps = [
+      sql`begin`.execute(),
+      sql`select sfp_api.guard_log_safety()`.execute(),
+      run(sql).execute(),
+      sql`commit`.execute(),
+    ];
+    const results = await Promise.allSettled(steps);
+    // The first failure explains the rest (after a refused guard, the call fails as "current
+    // transaction is aborted" and COMMIT rolls back).
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return (results[2] as PromiseFulfilledResult<postgres.Row[]>).value[0] as T;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => lane.sql.end({ timeout: 5 })));
+    await Promise.all(this.lanes.map((lane) => lane.end({ timeout: 5 })));
   }
 }

@@ -21,15 +21,14 @@ export function createIntegrationsApp(services: Services) {
 
   app.post("/", async (c) => {
     const body = await jsonBody(c, createIntegrationBody);
-    const row = await db.secretQuery<{ integration: unknown; conf_loaded_at: string }>((sql) =>
+    const row = await db.secretQuery<{ integration: unknown }>((sql) =>
       sql`select sfp_api.create_integration(
             provider => ${body.provider}, auth_type => ${body.authType},
             credentials => ${jsonb(sql, body.credentials)}::jsonb,
             is_global => ${body.isGlobal}, projects => ${sql.array(body.projects)}::text[],
             config => ${jsonb(sql, body.config)}::jsonb,
             context => ${jsonb(sql, c.get("context"))}::jsonb,
-            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as integration,
-          extract(epoch from pg_catalog.pg_conf_load_time())::text as conf_loaded_at`
+            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as integration`
     );
     return c.json(row.integration, 201);
   });
@@ -44,12 +43,11 @@ export function createIntegrationsApp(services: Services) {
   });
 
   const readCredentials = async (c: Context<AppEnv>, filter: CredentialsFilter) => {
-    const row = await db.secretQuery<{ result: CredentialsOutcome; conf_loaded_at: string }>((sql) =>
+    const row = await db.secretQuery<{ result: CredentialsOutcome }>((sql) =>
       sql`select sfp_api.get_credentials(
             provider => ${filter.provider ?? null}, project => ${filter.project ?? null},
             context => ${jsonb(sql, c.get("context"))}::jsonb,
-            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as result,
-          extract(epoch from pg_catalog.pg_conf_load_time())::text as conf_loaded_at`
+            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as result`
     );
     return c.json(credentialsResponse(row.result));
   };

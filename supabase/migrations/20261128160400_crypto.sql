@@ -160,7 +160,7 @@ declare
 begin
   if v_params_logged then
     if current_setting('log_statement') = 'all' then
-      v_problems := v_problems || 'log_statement = all';
+      v_problems := v_problems || 'log_statement = all'::text;
     end if;
     if current_setting('log_min_duration_statement') <> '-1' then
       v_problems := v_problems || format('log_min_duration_statement = %s', current_setting('log_min_duration_statement'));
@@ -209,10 +209,9 @@ end;
 $$;
 
 /**
- * Whether this session would log bind parameters, and when the server last read its
- * configuration. Trusted callers run it on every new connection before sending a key or a
- * secret, and again when conf_loaded_at moves (a reload may have changed the settings).
- * Callers: service_role. Cost: a few setting reads.
+ * Whether this session would log bind parameters, which settings say so, and when the server
+ * last read its configuration. Callers: service_role (the Edge Functions word their 503 with
+ * it; operators can run it). Cost: a few setting reads.
  */
 create function sfp_api.log_settings_check() returns jsonb
 language plpgsql stable
@@ -225,11 +224,31 @@ begin
   return jsonb_build_object(
     'safe', cardinality(v_problems) = 0,
     'problems', to_jsonb(v_problems),
-    -- As text of epoch seconds: the same form the Edge Functions select next to every
-    -- secret-carrying call, so the two compare as strings.
-    'conf_loaded_at', extract(epoch from pg_catalog.pg_conf_load_time())::text
+    'conf_loaded_at', pg_catalog.pg_conf_load_time()
   );
 end;
 $$;
 revoke all on function sfp_api.log_settings_check() from public, anon, authenticated;
 grant execute on function sfp_api.log_settings_check() to service_role;
+
+/**
+ * The check a trusted caller runs before sending a key ring or a secret. It is pipelined in
+ * one network write with the statement that carries it, inside one explicit transaction:
+ *   begin; select sfp_api.guard_log_safety(); select <the call>; commit
+ * When this session would log bind parameters it raises SFL01, the transaction is aborted,
+ * and PostgreSQL refuses the next statement at Bind, before reading its parameters: the
+ * key or secret is never run, logged or kept. (A guard in the same statement would come too
+ * late: log_statement = all logs a statement before anything in it runs.) Any other failure
+ * of the guard stops the call the same way. Callers: service_role. Cost: a few setting reads.
+ */
+create function sfp_api.guard_log_safety() returns void
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+begin
+  perform sfp._assert_log_safe();
+end;
+$$;
+revoke all on function sfp_api.guard_log_safety() from public, anon, authenticated;
+grant execute on function sfp_api.guard_log_safety() to service_role;
