@@ -1,0 +1,152 @@
+/**
+ * `npm start`, as the README promises it: the embedded PostgreSQL in a data folder, the
+ * migrations applied by the Supabase CLI, Deno serving the functions; the URL, an owner's
+ * token and the service-role key printed alone on their lines; secrets generated once into
+ * the folder with mode 0600 and a warning; Ctrl-C stopping everything; a second start on the
+ * same folder reusing it (no migration re-applied, the same key and owner).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../stack/database-setup.ts";
+import { freePort } from "../support/test-stack.ts";
+
+interface Started {
+  child: ChildProcess;
+  output: string;
+  values: Record<string, string>;
+}
+
+let dataDir: string;
+let port: number;
+let dbPort: number;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "sfp-start-"));
+  port = await freePort();
+  dbPort = await freePort();
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function start(): Promise<Started> {
+  const child = spawn(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["stack/start.ts"], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, SFP_DATA_DIR: dataDir, PORT: String(port), SFP_DB_PORT: String(dbPort) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not get ready:\n${output}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Ready:")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${output}`));
+    });
+  });
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  const values = Object.fromEntries(
+    [...output.matchAll(/^(SFP_[A-Z_]+)=(\S+)$/gm)].map(([, name, value]) => [name, value]),
+  );
+  return { child, output, values };
+}
+
+function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.removeAllListeners("exit");
+    started.child.once("exit", (code) => resolve(code));
+    started.child.kill("SIGINT");
+  });
+}
+
+function portOpen(p: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(p, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function call(base: string, token: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${base}/sfp/api${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+describe("npm start", () => {
+  let first: Started;
+  let firstOwner: string;
+  let integrationId: string;
+
+  it("starts the stack and prints the URL, an owner token and the service-role key, each alone on a line", async () => {
+    first = await start();
+    expect(first.values.SFP_SERVER_URL).toBe(`http://127.0.0.1:${port}`);
+    expect(first.values.SFP_SERVER_TOKEN).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(first.values.SFP_SERVICE_ROLE_KEY).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(first.output).toContain("Migrations: applied.");
+    firstOwner = decodeJwt(first.values.SFP_SERVER_TOKEN).sub!;
+  });
+
+  it("generates its secrets once, into a 0600 file, with a warning about the encryption key", () => {
+    expect(first.output).toContain("WARNING: generated a new encryption key");
+    expect(first.output).toContain("losing it loses every stored credential");
+    expect(statSync(join(dataDir, "secrets.json")).mode & 0o777).toBe(0o600);
+  });
+
+  it("serves the API at /sfp/api with the printed owner token and service-role key", async () => {
+    const base = first.values.SFP_SERVER_URL;
+    const project = await call(base, first.values.SFP_SERVER_TOKEN, "POST", "/projects", {
+      identifier: "acme/core",
+      remoteUrl: "https://github.com/acme/core",
+    });
+    expect(project.status).toBe(201);
+    const created = await call(base, first.values.SFP_SERVER_TOKEN, "POST", "/integrations", {
+      provider: "github",
+      authType: "pat",
+      credentials: { token: "ghp_madeUpForTheStartTest" },
+      projects: ["acme/core"],
+    });
+    expect(created.status).toBe(201);
+    integrationId = created.body.id;
+    const read = await call(base, first.values.SFP_SERVICE_ROLE_KEY, "GET", "/integrations/credentials?project=acme/core");
+    expect(read).toEqual({
+      status: 200,
+      body: [{ integration_id: integrationId, provider: "github", auth_type: "pat", credentials: { token: "ghp_madeUpForTheStartTest" } }],
+    });
+  });
+
+  it("stops everything on Ctrl-C", async () => {
+    expect(await stop(first)).toBe(0);
+    expect(await portOpen(port)).toBe(false);
+    expect(await portOpen(dbPort)).toBe(false);
+  });
+
+  it("reuses the data folder on a second start: no migration re-applied, the same owner and key", async () => {
+    const second = await start();
+    try {
+      expect(second.output).toContain("Migrations: already applied.");
+      expect(second.output).not.toContain("WARNING");
+      expect(decodeJwt(second.values.SFP_SERVER_TOKEN).sub).toBe(firstOwner);
+      expect(second.values.SFP_SERVICE_ROLE_KEY).toBe(first.values.SFP_SERVICE_ROLE_KEY);
+      const read = await call(second.values.SFP_SERVER_URL, second.values.SFP_SERVER_TOKEN, "GET", "/integrations/credentials?provider=github&project=acme/core");
+      expect(read.status).toBe(200);
+      expect(read.body[0]).toMatchObject({ integration_id: integrationId, credentials: { token: "ghp_madeUpForTheStartTest" } });
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  });
+});
