@@ -49,9 +49,15 @@ export function errorBody(status: number, message: string): ErrorBody {
   return { statusCode: status, message, error: reasonPhrase(status) };
 }
 
-/** A database error raised by one of our functions, with a message written for clients. */
+/**
+ * A database error as the client should see it: ours (in the catalogue) with its message,
+ * written for clients; any other data exception (class 22: a value the database refused)
+ * as a 400 without PostgreSQL's wording, which may quote the value. Null for the rest.
+ */
 export function apiErrorFromDatabase(error: unknown): ApiError | null {
   const code = (error as { code?: unknown })?.code;
-  if (typeof code !== "string" || !(code in SQLSTATE_STATUS)) return null;
-  return new ApiError(SQLSTATE_STATUS[code], String((error as Error).message));
+  if (typeof code !== "string") return null;
+  if (code in SQLSTATE_STATUS) return new ApiError(SQLSTATE_STATUS[code], String((error as Error).message));
+  if (code.startsWith("22")) return new ApiError(400, "Invalid input: the database refused a value of the request");
+  return null;
 }

@@ -28,7 +28,36 @@ export async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> 
   } catch {
     throw new ApiError(400, "Malformed JSON body");
   }
+  const problem = unstorable(value, [], 0);
+  if (problem) throw new ApiError(400, problem);
   return parseOrThrow(schema, value);
+}
+
+const MAX_DEPTH = 32;
+
+/**
+ * What in a parsed JSON value PostgreSQL cannot store (so it fails there, late, as a 500):
+ * a NUL character, a lone UTF-16 surrogate, or nesting deep enough to exhaust its stack.
+ * Checked once for every body, keys included, before any schema runs.
+ */
+function unstorable(value: unknown, path: string[], depth: number): string | null {
+  const where = () => (path.length ? `${path.join(".")}: ` : "");
+  if (typeof value === "string") {
+    if (value.includes("\u0000")) return `${where()}must not contain NUL characters`;
+    if (!value.isWellFormed()) return `${where()}must be well-formed Unicode text`;
+    return null;
+  }
+  if (value === null || typeof value !== "object") return null;
+  if (depth >= MAX_DEPTH) return `${where()}is nested more than ${MAX_DEPTH} levels deep`;
+  for (const [key, item] of Object.entries(value)) {
+    if (unstorable(key, path, depth)) return `${where()}field names must be well-formed Unicode text without NUL characters`;
+    // JSON.parse keeps "__proto__" as a plain field, but object schemas and spreads drop it
+    // silently: refuse it rather than store or lose it.
+    if (key === "__proto__") return `${where()}the field name "__proto__" is not allowed`;
+    const problem = unstorable(item, [...path, key], depth + 1);
+    if (problem) return problem;
+  }
+  return null;
 }
 
 /** The request's query parameters, validated; a repeated parameter is refused. */
@@ -43,7 +72,9 @@ export function queryParams<T>(c: Context, schema: z.ZodType<T>): T {
  * A project identifier: "org/repo" for GitHub, a numeric id or group/project path for
  * GitLab. The SQL functions check the same rule (sfp._check_identifier).
  */
-export const projectIdentifier = z.string().min(1, "identifier is required").max(255, "must be at most 255 characters")
+export const projectIdentifier = z.string()
+  .min(1, { message: "identifier is required", abort: true })
+  .max(255, { message: "must be at most 255 characters", abort: true })
   .regex(
     /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
     "Invalid project identifier: use ASCII letters, digits, '.', '_' and '-', with '/' between segments (e.g. org/repo), at most 255 characters",

@@ -5,7 +5,12 @@ import { describeIssues, projectIdentifier } from "../_shared/validation.ts";
 
 const slug = /^[a-z][a-z0-9_]{0,39}$/;
 const authTypeName = z.string().regex(slug, "authType must be a lowercase name such as pat or basic_auth");
-const jsonObject = z.record(z.string(), z.unknown(), { message: "must be a JSON object" });
+// Passed through as sent (a record schema would rebuild the object): the credentials are
+// then checked by their provider's strict schema and stored exactly as given.
+const jsonObject = z.custom<Record<string, unknown>>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+  { message: "must be a JSON object" },
+);
 
 /**
  * POST /integrations, as documented (camelCase); the older snake_case spellings auth_type

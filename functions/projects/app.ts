@@ -1,8 +1,7 @@
 import { jsonb } from "../_shared/database.ts";
 import { createFunctionApp, type Services } from "../_shared/app.ts";
-import { jsonBody, parseOrThrow } from "../_shared/validation.ts";
-import { projectIdentifier } from "../_shared/validation.ts";
-import { createProjectBody } from "./schemas.ts";
+import { jsonBody, parseOrThrow, projectIdentifier, queryParams } from "../_shared/validation.ts";
+import { createProjectBody, noQuery } from "./schemas.ts";
 
 /**
  * /projects: register, list and read projects. Each handler is one sfp_api call; roles and
@@ -23,6 +22,7 @@ export function createProjectsApp(services: Services) {
   });
 
   app.get("/", async (c) => {
+    queryParams(c, noQuery);
     const [row] = await db.query((sql) =>
       sql`select sfp_api.list_projects(context => ${jsonb(sql, c.get("context"))}::jsonb) as projects`
     );
@@ -31,6 +31,7 @@ export function createProjectsApp(services: Services) {
 
   // The identifier arrives URL-encoded ("acme%2Fcore"); an unencoded "acme/core" matches too.
   app.get("/:identifier{.+}", async (c) => {
+    queryParams(c, noQuery);
     const identifier = parseOrThrow(projectIdentifier, c.req.param("identifier"));
     const [row] = await db.query((sql) =>
       sql`select sfp_api.get_project(identifier => ${identifier},

@@ -6,3 +6,6 @@ export const createProjectBody = z.strictObject({
   remoteUrl: z.string({ message: "remoteUrl is required" }).min(1, "remoteUrl is required").max(2048),
 });
 export type CreateProjectBody = z.infer<typeof createProjectBody>;
+
+/** GET /projects and GET /projects/{identifier} take no query parameters. */
+export const noQuery = z.strictObject({});

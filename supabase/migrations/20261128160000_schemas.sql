@@ -25,9 +25,12 @@ comment on schema sfp_api is 'Integrations credential store: RPC functions, exec
 revoke all on schema sfp_api from public;
 grant usage on schema sfp_api to service_role;
 
--- New functions are not executable by PUBLIC by default; each gets one explicit grant.
-alter default privileges in schema sfp revoke execute on functions from public;
-alter default privileges in schema sfp_api revoke execute on functions from public;
+-- PostgreSQL lets PUBLIC execute every new function, and a schema's default privileges
+-- cannot take that away (only the role-wide default can, which would change every other
+-- function this role creates). So each function here is followed by its own
+-- `revoke all ... from public, anon, authenticated` and one explicit grant, and
+-- tests/database/advisor.test.ts fails if any function of these schemas is executable by
+-- an API role it was not granted to.
 
 -- Who is calling, as the RPCs see it. kind: 'user' (a verified Supabase Auth user acting
 -- through a trusted caller), 'service' (service_role itself), 'application' (reserved for

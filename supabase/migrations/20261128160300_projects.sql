@@ -1,5 +1,32 @@
 -- Projects: the repositories a team registers. Integrations are scoped to them.
 
+/**
+ * Whether `identifier` is a project identifier: "org/repo" for GitHub, a numeric id or
+ * group/project path for GitLab: ASCII letters, digits, '.', '_', '-' in segments joined by
+ * '/', no '.' or '..' segment, at most 255 characters. Matching is exact and case-sensitive.
+ * The one definition of the rule in SQL: the table's constraint and the RPCs' checks use it.
+ */
+create function sfp._is_project_identifier(identifier text) returns boolean
+language sql immutable
+set search_path = ''
+as $$
+  select length(_is_project_identifier.identifier) <= 255
+     and _is_project_identifier.identifier ~ '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$'
+     and _is_project_identifier.identifier !~ '(^|/)\.{1,2}(/|$)'
+$$;
+
+/**
+ * Whether `remote_url` is a repository URL: https://, ssh:// or git://, or user@host:path.
+ */
+create function sfp._is_remote_url(remote_url text) returns boolean
+language sql immutable
+set search_path = ''
+as $$
+  select length(_is_remote_url.remote_url) <= 2048
+     and (_is_remote_url.remote_url ~ '^(https?|ssh|git)://[^\s/]+(/\S*)?$'
+          or _is_remote_url.remote_url ~ '^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:\S+$')
+$$;
+
 create table sfp.projects (
   id uuid primary key default gen_random_uuid(),
   identifier text not null constraint projects_identifier_is_unique unique,
@@ -10,17 +37,8 @@ create table sfp.projects (
   created_by uuid,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  -- "org/repo" for GitHub, a numeric id or group/project path for GitLab: ASCII letters,
-  -- digits, '.', '_', '-' in segments joined by '/'. Matching is exact and case-sensitive.
-  constraint identifier_is_valid check (
-    length(identifier) <= 255
-    and identifier ~ '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$'
-    and identifier !~ '(^|/)\.{1,2}(/|$)'
-  ),
-  constraint remote_url_is_valid check (
-    length(remote_url) <= 2048
-    and (remote_url ~ '^(https?|ssh|git)://[^\s/]+(/\S*)?$' or remote_url ~ '^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:\S+$')
-  )
+  constraint identifier_is_valid check (sfp._is_project_identifier(identifier)),
+  constraint remote_url_is_valid check (sfp._is_remote_url(remote_url))
 );
 comment on table sfp.projects is 'Registered repositories; integrations are scoped to them by identifier.';
 alter table sfp.projects enable row level security;
@@ -53,9 +71,7 @@ begin
   if _check_identifier.identifier is null or _check_identifier.identifier = '' then
     raise exception using errcode = '22023', message = 'identifier is required';
   end if;
-  if length(_check_identifier.identifier) > 255
-     or _check_identifier.identifier !~ '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$'
-     or _check_identifier.identifier ~ '(^|/)\.{1,2}(/|$)' then
+  if not sfp._is_project_identifier(_check_identifier.identifier) then
     raise exception using errcode = '22023',
       message = 'Invalid project identifier: use ASCII letters, digits, ''.'', ''_'' and ''-'', with ''/'' between segments (e.g. org/repo), at most 255 characters';
   end if;
@@ -127,9 +143,7 @@ begin
   if create_project.remote_url is null or create_project.remote_url = '' then
     raise exception using errcode = '22023', message = 'remoteUrl is required';
   end if;
-  if length(create_project.remote_url) > 2048
-     or not (create_project.remote_url ~ '^(https?|ssh|git)://[^\s/]+(/\S*)?$'
-             or create_project.remote_url ~ '^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:\S+$') then
+  if not sfp._is_remote_url(create_project.remote_url) then
     raise exception using errcode = '22023',
       message = 'Invalid remoteUrl: expected an https://, ssh://, git:// or user@host:path repository URL';
   end if;

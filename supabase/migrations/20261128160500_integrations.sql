@@ -4,10 +4,34 @@
 -- schema (functions/_shared/providers.ts); SQL checks only the shape, so adding a provider
 -- needs no migration.
 
+/**
+ * Whether `name` is a provider or auth type name: lowercase letters, digits and '_'.
+ */
+create function sfp._is_name(name text) returns boolean
+language sql immutable
+set search_path = ''
+as $$
+  select _is_name.name ~ '^[a-z][a-z0-9_]{0,39}$'
+$$;
+
+/**
+ * Raises 22023 unless `provider` is a provider name. Callers: the functions taking one.
+ */
+create function sfp._check_provider(provider text) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if not coalesce(sfp._is_name(_check_provider.provider), false) then
+    raise exception using errcode = '22023', message = 'provider must be a lowercase name such as github or jira';
+  end if;
+end;
+$$;
+
 create table sfp.integrations (
   id uuid primary key default gen_random_uuid(),
-  provider text not null constraint provider_is_slug check (provider ~ '^[a-z][a-z0-9_]{0,39}$'),
-  auth_type text not null constraint auth_type_is_slug check (auth_type ~ '^[a-z][a-z0-9_]{0,39}$'),
+  provider text not null constraint provider_is_name check (sfp._is_name(provider)),
+  auth_type text not null constraint auth_type_is_name check (sfp._is_name(auth_type)),
   is_global boolean not null,
   config jsonb not null default '{}' constraint config_is_object check (jsonb_typeof(config) = 'object'),
   current_version integer not null default 1,
@@ -116,10 +140,8 @@ begin
   end if;
 
   -- VALIDATION: shape (the provider catalogue is checked by the Edge Functions)
-  if create_integration.provider is null or create_integration.provider !~ '^[a-z][a-z0-9_]{0,39}$' then
-    raise exception using errcode = '22023', message = 'provider must be a lowercase name such as github or jira';
-  end if;
-  if create_integration.auth_type is null or create_integration.auth_type !~ '^[a-z][a-z0-9_]{0,39}$' then
+  perform sfp._check_provider(create_integration.provider);
+  if not coalesce(sfp._is_name(create_integration.auth_type), false) then
     raise exception using errcode = '22023', message = 'authType must be a lowercase name such as pat or basic_auth';
   end if;
   if create_integration.credentials is null or jsonb_typeof(create_integration.credentials) <> 'object'

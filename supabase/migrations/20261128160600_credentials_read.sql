@@ -88,8 +88,8 @@ begin
   end if;
 
   -- VALIDATION
-  if get_credentials.provider is not null and get_credentials.provider !~ '^[a-z][a-z0-9_]{0,39}$' then
-    raise exception using errcode = '22023', message = 'provider must be a lowercase name such as github or jira';
+  if get_credentials.provider is not null then
+    perform sfp._check_provider(get_credentials.provider);
   end if;
   if get_credentials.project is not null then
     perform sfp._check_identifier(get_credentials.project);
