@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -25,7 +25,12 @@ export type AppEnv = {
  * function). Every request gets a request id, a body cap, and bearer authentication before
  * any route runs; every error leaves through one handler as {statusCode, message, error}.
  */
-export function createFunctionApp(name: string, services: Services): Hono<AppEnv> {
+export interface FunctionAppOptions {
+  /** Called when a request's bearer token is refused (401), before the refusal is answered. */
+  onUnauthenticated?: (c: Context<AppEnv>, refusal: ApiError, context: RequestContext) => Promise<void>;
+}
+
+export function createFunctionApp(name: string, services: Services, options: FunctionAppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>().basePath(`/${name}`);
 
   app.use("*", async (c, next) => {
@@ -45,7 +50,15 @@ export function createFunctionApp(name: string, services: Services): Hono<AppEnv
   );
 
   app.use("*", async (c, next) => {
-    const caller = await services.authenticate(c.req.header("authorization"));
+    let caller: Caller;
+    try {
+      caller = await services.authenticate(c.req.header("authorization"));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401 && options.onUnauthenticated) {
+        await options.onUnauthenticated(c, error, requestContext(c, undefined, c.get("requestId"), c.env?.remoteAddr));
+      }
+      throw error;
+    }
     c.set("caller", caller);
     c.set("context", requestContext(c, caller, c.get("requestId"), c.env?.remoteAddr));
     await next();

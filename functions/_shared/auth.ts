@@ -11,14 +11,19 @@ import type { Config } from "./config.ts";
 import { ApiError } from "./errors.ts";
 
 /**
- * Who sent a request, once its bearer token is verified.
- *   service: the service-role key, or a verified JWT whose role is service_role
- *   user:    a verified Supabase Auth JWT (role authenticated) for user `claims.sub`
- * The claims go to SQL as `context.claims`; the team role is looked up there.
+ * Who sent a request, once its bearer token is verified (as far as it can be here).
+ *   service:     the service-role key, or a verified JWT whose role is service_role
+ *   user:        a verified Supabase Auth JWT (role authenticated) for user `claims.sub`
+ *   application: an sfp_app_ token; SQL finds it by its lookup id and checks its SHA-256 in
+ *                constant time, its expiry and revocation (the token never leaves this process)
+ * The claims or the token's lookup id and hash go to SQL in `context`; roles are decided there.
  */
 export type Caller =
   | { kind: "service" }
-  | { kind: "user"; claims: JWTPayload & { sub: string; role: "authenticated"; email?: string } };
+  | { kind: "user"; claims: JWTPayload & { sub: string; role: "authenticated"; email?: string } }
+  | { kind: "application"; lookupId: string; tokenHash: string };
+
+const APPLICATION_TOKEN = /^sfp_app_([A-Za-z0-9_-]{64})$/;
 
 export type Authenticate = (authorization: string | undefined) => Promise<Caller>;
 
@@ -38,6 +43,11 @@ export function createAuthenticator(config: Config): Authenticate {
     const token = /^Bearer ([^\s]+)$/i.exec(authorization?.trim() ?? "")?.[1];
     if (!token) throw new ApiError(401, "Missing bearer token: send Authorization: Bearer <token>");
 
+    if (token.startsWith("sfp_app_")) {
+      const random = APPLICATION_TOKEN.exec(token)?.[1];
+      if (!random) throw new ApiError(401, "Invalid application token");
+      return { kind: "application", lookupId: random.slice(0, 16), tokenHash: toHex(await digest(token)) };
+    }
     if (serviceKeyDigest && equalBytes(await digest(token), await serviceKeyDigest)) {
       return { kind: "service" };
     }
@@ -80,6 +90,10 @@ async function verifyJwt(
 
 function digest(value: string): Promise<Uint8Array> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)).then((d) => new Uint8Array(d));
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** Compares two SHA-256 digests in time independent of where they differ. */

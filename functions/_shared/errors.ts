@@ -7,9 +7,10 @@
 export const SQLSTATE_STATUS: Readonly<Record<string, number>> = {
   "22023": 400, // bad input
   "42501": 403, // forbidden
-  "23505": 409, // conflict
+  "23505": 409, // already exists
   SF401: 401, // not authenticated
   SF404: 404, // not found
+  SF409: 409, // conflicts with the current state (e.g. removing the last owner)
   SFK01: 500, // key ring missing, or lacks a key version
   SFK02: 500, // a stored ciphertext failed its integrity check
   SFL01: 503, // the database would log statement parameters: credential work refused

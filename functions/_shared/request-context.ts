@@ -7,6 +7,7 @@ import type { Caller } from "./auth.ts";
  */
 export interface RequestContext {
   claims?: Record<string, unknown>;
+  application?: { lookup_id: string; token_hash: string };
   ip?: string;
   user_agent?: string;
   request_id: string;
@@ -19,11 +20,15 @@ export function requestIdOf(header: string | undefined): string {
   return header && REQUEST_ID.test(header) ? header : crypto.randomUUID();
 }
 
-export function requestContext(c: Context, caller: Caller, requestId: string, remoteIp?: string): RequestContext {
+/** The context of a request; without a caller (authentication failed), no claims and no token. */
+export function requestContext(c: Context, caller: Caller | undefined, requestId: string, remoteIp?: string): RequestContext {
   // Behind Supabase's gateway (or any proxy) the client is the first X-Forwarded-For entry.
   const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
   return {
-    claims: caller.kind === "user" ? caller.claims : undefined,
+    claims: caller?.kind === "user" ? caller.claims : undefined,
+    application: caller?.kind === "application"
+      ? { lookup_id: caller.lookupId, token_hash: caller.tokenHash }
+      : undefined,
     ip: (forwarded || remoteIp)?.slice(0, 64),
     user_agent: c.req.header("user-agent")?.slice(0, 512),
     request_id: requestId,

@@ -16,8 +16,19 @@ import {
  * Each handler is one sfp_api call; roles, scope rules and audit are decided in SQL.
  */
 export function createIntegrationsApp(services: Services) {
-  const app = createFunctionApp("integrations", services);
   const { db, config } = services;
+  const app = createFunctionApp("integrations", services, {
+    // A credential read refused for its token is audited too (the RPC never sees it).
+    onUnauthenticated: async (c, refusal, context) => {
+      if (!new URL(c.req.url).pathname.endsWith("/credentials")) return;
+      const filter = await refusedReadFilter(c);
+      await db.query((sql) =>
+        sql`select sfp_api.audit_refused_credentials_read(message => ${refusal.message},
+              provider => ${filter.provider ?? null}, project => ${filter.project ?? null},
+              context => ${jsonb(sql, context)}::jsonb)`
+      );
+    },
+  });
 
   app.post("/", async (c) => {
     const body = await jsonBody(c, createIntegrationBody);
@@ -57,4 +68,12 @@ export function createIntegrationsApp(services: Services) {
   app.post("/credentials", async (c) => readCredentials(c, await jsonBody(c, credentialsFilter)));
 
   return app;
+}
+
+/** What a refused credential read asked for, when it can be read and is valid; else nothing. */
+async function refusedReadFilter(c: Context<AppEnv>): Promise<CredentialsFilter> {
+  let asked: unknown = c.req.query();
+  if (c.req.method === "POST") asked = await c.req.json().catch(() => ({}));
+  const parsed = credentialsFilter.safeParse(asked);
+  return parsed.success ? parsed.data : {};
 }

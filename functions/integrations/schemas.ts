@@ -90,9 +90,12 @@ export type CredentialsFilter = z.infer<typeof credentialsFilter>;
 /** What sfp_api.get_credentials returns: an outcome, never an exception, so refusals stay audited. */
 export type CredentialsOutcome =
   | { outcome: "granted"; credentials: unknown[] }
-  | { outcome: "denied" | "not_found"; message: string };
+  | { outcome: "denied"; reason: "unauthenticated" | "forbidden"; message: string }
+  | { outcome: "not_found"; message: string };
+
+const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403 } as const;
 
 export function credentialsResponse(result: CredentialsOutcome): unknown[] {
   if (result.outcome === "granted") return result.credentials;
-  throw new ApiError(result.outcome === "denied" ? 403 : 404, result.message);
+  throw new ApiError(result.outcome === "denied" ? REFUSAL_STATUS[result.reason] : 404, result.message);
 }

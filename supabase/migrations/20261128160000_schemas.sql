@@ -9,8 +9,9 @@
 --
 -- Error codes raised by every function here (the HTTP mapper in functions/_shared/errors.ts
 -- serves the same catalogue):
---   22023 bad input -> 400      42501 forbidden -> 403      23505 conflict -> 409
+--   22023 bad input -> 400      42501 forbidden -> 403      23505 already exists -> 409
 --   SF401 not authenticated -> 401                          SF404 not found -> 404
+--   SF409 conflicts with the current state (e.g. removing the last owner) -> 409
 --   SFK01 key ring missing or lacks a version -> 500        SFK02 ciphertext failed its integrity check -> 500
 --   SFL01 the server would log statement parameters, credential work refused -> 503
 
@@ -32,15 +33,20 @@ grant usage on schema sfp_api to service_role;
 -- tests/database/advisor.test.ts fails if any function of these schemas is executable by
 -- an API role it was not granted to.
 
--- Who is calling, as the RPCs see it. kind: 'user' (a verified Supabase Auth user acting
--- through a trusted caller), 'service' (service_role itself), 'application' (reserved for
--- application tokens). role: 'owner', 'member', 'service', or null for a user who is not
--- a member of the team.
+-- Who is calling, as the RPCs see it.
+--   kind: 'user' (a verified Supabase Auth user acting through a trusted caller),
+--         'application' (an sfp_app_ token), 'service' (service_role itself), or
+--         'anonymous' (authentication failed: `refusal` says why).
+--   role: 'owner', 'member', 'application', 'service', or null for a signed-in user who is
+--         not a member of the team.
 create type sfp.actor as (
   kind text,
   user_id uuid,
   email text,
-  role text
+  role text,
+  token_id uuid,
+  token_name text,
+  refusal text
 );
 
 -- The request facts an audit row records, from a trusted caller's `context` argument.

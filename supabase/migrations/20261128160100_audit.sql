@@ -4,10 +4,12 @@
 create table sfp.audit_log (
   id bigint generated always as identity primary key,
   occurred_at timestamptz not null default clock_timestamp(),
-  actor_type text not null constraint actor_type_is_known check (actor_type in ('user', 'application', 'service')),
+  actor_type text not null constraint actor_type_is_known check (actor_type in ('user', 'application', 'service', 'anonymous')),
   actor_id uuid,
   actor_email text,
   actor_role text,
+  actor_token_id uuid,
+  actor_token_name text,
   action text not null constraint action_is_dotted_name check (action ~ '^[a-z_]+\.[a-z_]+$'),
   outcome text not null constraint outcome_is_known check (outcome in ('granted', 'denied', 'not_found', 'succeeded')),
   integration_ids uuid[] not null default '{}',
@@ -83,11 +85,11 @@ declare
   v_meta sfp.request_meta := sfp._request_meta(_audit.context);
 begin
   insert into sfp.audit_log (
-    actor_type, actor_id, actor_email, actor_role, action, outcome,
+    actor_type, actor_id, actor_email, actor_role, actor_token_id, actor_token_name, action, outcome,
     integration_ids, provider, project, ip, user_agent, request_id, message, details
   ) values (
     (_audit.actor).kind, (_audit.actor).user_id, (_audit.actor).email, (_audit.actor).role,
-    _audit.action, _audit.outcome, coalesce(_audit.integration_ids, '{}'), _audit.provider,
+    (_audit.actor).token_id, (_audit.actor).token_name, _audit.action, _audit.outcome, coalesce(_audit.integration_ids, '{}'), _audit.provider,
     _audit.project, v_meta.ip, v_meta.user_agent, v_meta.request_id, _audit.message,
     coalesce(_audit.details, '{}')
   );

@@ -123,7 +123,7 @@ $$;
 
 /**
  * Registers a project. Callers: owners (through a trusted caller) and the service.
- * Errors: 42501 'Forbidden - Only owners can create projects'; 22023 for a bad identifier or
+ * Errors: SF401; 42501 'Forbidden - Only owners can create projects'; 22023 for a bad identifier or
  * remote URL; 23505 'The project already exists.'. Writes one audit row. Cost: one insert.
  */
 create function sfp_api.create_project(identifier text, remote_url text, context jsonb default '{}')
@@ -136,7 +136,9 @@ declare
   v_actor sfp.actor := sfp._actor(create_project.context);
   v_project sfp.projects;
 begin
-  perform sfp._require_role(v_actor, 'Forbidden - Only owners can create projects', 'owner');
+  if not sfp._has_role(v_actor, 'owner') then
+    raise exception using errcode = '42501', message = 'Forbidden - Only owners can create projects';
+  end if;
 
   -- VALIDATION
   perform sfp._check_identifier(create_project.identifier);
@@ -168,18 +170,18 @@ grant execute on function sfp_api.create_project(text, text, jsonb) to service_r
 
 /**
  * Lists every project with the integrations that apply to it (metadata only), ordered by
- * identifier. Callers: owners, members, the service. Errors: 42501.
+ * identifier. Callers: owners, members, applications, the service. Errors: SF401, 42501.
  */
 create function sfp_api.list_projects(context jsonb default '{}')
 returns jsonb
-language plpgsql stable
+language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
   v_actor sfp.actor := sfp._actor(list_projects.context);
 begin
-  perform sfp._require_role(v_actor, 'Forbidden - Requires role: owner or member', 'owner', 'member');
+  perform sfp._require_role(v_actor, 'owner', 'member', 'application');
   return coalesce((select jsonb_agg(sfp._project_json(p) order by p.identifier) from sfp.projects p), '[]'::jsonb);
 end;
 $$;
@@ -188,12 +190,12 @@ grant execute on function sfp_api.list_projects(jsonb) to service_role;
 
 /**
  * One project by exact identifier, with the integrations that apply to it (metadata only).
- * Callers: owners, members, the service.
- * Errors: 42501; 22023 for a malformed identifier; SF404 "Project 'x' not found".
+ * Callers: owners, members, applications, the service.
+ * Errors: SF401; 42501; 22023 for a malformed identifier; SF404 "Project 'x' not found".
  */
 create function sfp_api.get_project(identifier text, context jsonb default '{}')
 returns jsonb
-language plpgsql stable
+language plpgsql
 security definer
 set search_path = ''
 as $$
@@ -201,7 +203,7 @@ declare
   v_actor sfp.actor := sfp._actor(get_project.context);
   v_project sfp.projects;
 begin
-  perform sfp._require_role(v_actor, 'Forbidden - Requires role: owner or member', 'owner', 'member');
+  perform sfp._require_role(v_actor, 'owner', 'member', 'application');
   perform sfp._check_identifier(get_project.identifier);
   select * into v_project from sfp.projects p where p.identifier = get_project.identifier;
   if v_project.id is null then

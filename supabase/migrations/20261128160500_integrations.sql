@@ -98,7 +98,7 @@ $$;
  * Stores a new integration with its credentials encrypted under the current key, scoped
  * globally or to the listed projects, and audits it. Everything or nothing is written.
  * Callers: owners (through a trusted caller) and the service.
- * Errors: 42501 'Forbidden - Requires role: owner'; 22023 'Either isGlobal or projects must
+ * Errors: SF401; 42501 'Forbidden - Requires role: owner'; 22023 'Either isGlobal or projects must
  * be specified', 'Specify either isGlobal or projects, not both', "Project 'x' not found",
  * bad provider/auth type/credentials/config; SFK01; SFL01.
  * Cost: one encryption, 2 + (number of projects) inserts and one audit insert.
@@ -126,7 +126,7 @@ declare
   v_integration sfp.integrations;
   v_sealed record;
 begin
-  perform sfp._require_role(v_actor, 'Forbidden - Requires role: owner', 'owner');
+  perform sfp._require_role(v_actor, 'owner');
   perform sfp._assert_log_safe();
 
   -- VALIDATION: scope
@@ -189,18 +189,18 @@ grant execute on function sfp_api.create_integration(text, text, jsonb, boolean,
 
 /**
  * Lists integration metadata (never credentials), optionally for one provider, ordered by
- * provider, creation time and id. Callers: owners, the service. Errors: 42501.
+ * provider, creation time and id. Callers: owners, the service. Errors: SF401, 42501.
  */
 create function sfp_api.list_integrations(provider text default null, context jsonb default '{}')
 returns jsonb
-language plpgsql stable
+language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
   v_actor sfp.actor := sfp._actor(list_integrations.context);
 begin
-  perform sfp._require_role(v_actor, 'Forbidden - Requires role: owner', 'owner');
+  perform sfp._require_role(v_actor, 'owner');
   return coalesce((
     select jsonb_agg(sfp._integration_json(i) order by i.provider, i.created_at, i.id)
     from sfp.integrations i

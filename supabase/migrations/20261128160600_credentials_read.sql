@@ -49,13 +49,16 @@ $$;
  * Returns the decrypted credentials the caller may read, and audits the read.
  * A refusal or a miss is RETURNED, not raised, so that its audit row commits:
  *   {"outcome": "granted",   "credentials": [{integration_id, provider, auth_type, credentials}]}
- *   {"outcome": "denied",    "message": "Forbidden - Requires role: owner"}
+ *   {"outcome": "denied",    "reason": "unauthenticated", "message": "Application token revoked"}
+ *   {"outcome": "denied",    "reason": "forbidden", "message": "Forbidden - Requires role: owner or application"}
  *   {"outcome": "not_found", "message": "Project 'x' not found" | "No integration found for ..."}
  * A granted read's audit row is inserted after decryption in the same transaction: if that
  * insert fails, the call fails and no credential leaves the database.
- * Callers: service_role, for the service itself or (context.claims) for a verified user;
- * owners may read. Errors (raised): 22023 bad provider or project identifier; SFK01, SFK02,
- * SFL01. Cost: two index lookups, one decryption per integration returned, one audit insert.
+ * Callers: service_role, for the service itself, or (context.claims / context.application)
+ * for a verified user or an application token; owners and applications may read.
+ * Errors (raised): 22023 bad provider or project identifier, or a context that is not an
+ * object; SFK01, SFK02, SFL01. Cost: two index lookups, one decryption per integration
+ * returned, one audit insert.
  */
 create function sfp_api.get_credentials(
   provider text default null,
@@ -68,7 +71,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_actor sfp.actor := sfp._actor(get_credentials.context);
+  v_actor sfp.actor := sfp._authenticate(get_credentials.context);
   v_keyring jsonb := sfp._keyring(get_credentials.keyring);
   v_project_id uuid;
   v_message text;
@@ -76,11 +79,12 @@ declare
   v_ids uuid[];
 begin
   -- GUARD: a refusal is audited and returned (a raise would roll the audit row back).
-  if not sfp._has_role(v_actor, 'owner') then
-    v_message := 'Forbidden - Requires role: owner';
+  if v_actor.refusal is not null or not sfp._has_role(v_actor, 'owner', 'application') then
+    v_message := coalesce(v_actor.refusal, sfp._forbidden_message('owner', 'application'));
     perform sfp._audit(v_actor, 'credentials.read', 'denied', get_credentials.context,
       provider => left(get_credentials.provider, 64), project => left(get_credentials.project, 255), message => v_message);
-    return jsonb_build_object('outcome', 'denied', 'message', v_message);
+    return jsonb_build_object('outcome', 'denied', 'message', v_message,
+      'reason', case when v_actor.refusal is not null then 'unauthenticated' else 'forbidden' end);
   end if;
   perform sfp._assert_log_safe();
   if v_keyring is null then
@@ -128,6 +132,32 @@ end;
 $$;
 revoke all on function sfp_api.get_credentials(text, text, jsonb, jsonb) from public, anon, authenticated;
 grant execute on function sfp_api.get_credentials(text, text, jsonb, jsonb) to service_role;
+
+/**
+ * Audits a credential read refused before it reached get_credentials: a request whose bearer
+ * token the trusted caller could not verify (none, malformed, expired, badly signed). The
+ * actor is recorded as anonymous, with the reason. Callers: service_role.
+ */
+create function sfp_api.audit_refused_credentials_read(
+  message text,
+  provider text default null,
+  project text default null,
+  context jsonb default '{}'
+) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform sfp._audit(sfp._refused(left(audit_refused_credentials_read.message, 200)), 'credentials.read', 'denied',
+    audit_refused_credentials_read.context - 'claims' - 'application',
+    provider => left(audit_refused_credentials_read.provider, 64),
+    project => left(audit_refused_credentials_read.project, 255),
+    message => left(audit_refused_credentials_read.message, 200));
+end;
+$$;
+revoke all on function sfp_api.audit_refused_credentials_read(text, text, text, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.audit_refused_credentials_read(text, text, text, jsonb) to service_role;
 
 -- Belt and braces: nothing in the private schema is executable by an API role.
 revoke all on all functions in schema sfp from public, anon, authenticated, service_role;

@@ -1,0 +1,41 @@
+import { createFunctionApp, type Services } from "../_shared/app.ts";
+import { jsonb } from "../_shared/database.ts";
+import { jsonBody, parseOrThrow } from "../_shared/validation.ts";
+import { createApplicationTokenBody, tokenId } from "./schemas.ts";
+
+/**
+ * /application-tokens: tokens for CI. Created tokens are shown once; listings never show
+ * them. Owners only (decided in SQL).
+ */
+export function createApplicationTokensApp(services: Services) {
+  const app = createFunctionApp("application-tokens", services);
+  const { db } = services;
+
+  app.post("/", async (c) => {
+    const body = await jsonBody(c, createApplicationTokenBody);
+    // The answer carries the new token: a result, which PostgreSQL never logs.
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.create_application_token(name => ${body.name}, expires_in_days => ${body.expiresIn},
+            context => ${jsonb(sql, c.get("context"))}::jsonb) as token`
+    );
+    return c.json(row.token, 201);
+  });
+
+  app.get("/", async (c) => {
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.list_application_tokens(context => ${jsonb(sql, c.get("context"))}::jsonb) as tokens`
+    );
+    return c.json(row.tokens);
+  });
+
+  app.delete("/:id", async (c) => {
+    const id = parseOrThrow(tokenId, c.req.param("id"));
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.revoke_application_token(id => ${id}::uuid,
+            context => ${jsonb(sql, c.get("context"))}::jsonb) as token`
+    );
+    return c.json(row.token);
+  });
+
+  return app;
+}
