@@ -1,0 +1,72 @@
+/**
+ * Who may do what: every route against every kind of caller, with the exact status each
+ * gets. This table is the documentation of permissions: tests/authorization/matrix.test.ts
+ * checks every cell against the running server, and README.md's "Permissions" section is
+ * rendered from it (`npm run docs:permissions`; a test fails while the two differ).
+ */
+export const CALLERS = [
+  "no token",
+  "malformed token",
+  "expired JWT",
+  "JWT signed with another key",
+  "JWT of a non-member",
+  "member",
+  "owner",
+  "application token",
+  "expired application token",
+  "revoked application token",
+  "service-role key",
+] as const;
+export type CallerName = (typeof CALLERS)[number];
+
+export interface RouteCase {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** As documented; {id} and {email} are filled in by the test's fixtures. */
+  path: string;
+  /** One status per caller, in the order of CALLERS. */
+  statuses: readonly number[];
+  /** True for the routes that read credentials: every refusal there leaves an audit row. */
+  readsCredentials?: boolean;
+}
+
+//                                         none  malf  expJ  othK  nonM  memb  ownr  app   expA  revA  svc
+export const MATRIX: readonly RouteCase[] = [
+  { method: "POST", path: "/projects", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
+  { method: "GET", path: "/projects", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 401, 401, 200] },
+  { method: "GET", path: "/projects/{id}", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 401, 401, 200] },
+  { method: "POST", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
+  { method: "GET", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  {
+    method: "GET",
+    path: "/integrations/credentials",
+    statuses: [401, 401, 401, 401, 403, 403, 200, 200, 401, 401, 200],
+    readsCredentials: true,
+  },
+  {
+    method: "POST",
+    path: "/integrations/credentials",
+    statuses: [401, 401, 401, 401, 403, 403, 200, 200, 401, 401, 200],
+    readsCredentials: true,
+  },
+  { method: "POST", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
+  { method: "GET", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "DELETE", path: "/application-tokens/{id}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "GET", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "GET", path: "/users/me", statuses: [401, 401, 401, 401, 200, 200, 200, 200, 401, 401, 200] },
+  { method: "POST", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
+  { method: "PUT", path: "/users/{email}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "DELETE", path: "/users/{email}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+];
+
+export const README_START = "<!-- permissions:start (generated from tests/authorization/permissions.ts) -->";
+export const README_END = "<!-- permissions:end -->";
+
+/** The README section: one row per route, one column per caller. */
+export function renderPermissions(): string {
+  const header = `| Route (under /sfp/api) | ${CALLERS.join(" | ")} |`;
+  const rule = `| --- | ${CALLERS.map(() => "---").join(" | ")} |`;
+  const rows = MATRIX.map((route) =>
+    `| \`${route.method} ${route.path}\`${route.readsCredentials ? " (audited)" : ""} | ${route.statuses.join(" | ")} |`
+  );
+  return [README_START, header, rule, ...rows, README_END].join("\n");
+}
