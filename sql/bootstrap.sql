@@ -23,6 +23,11 @@ $$;
 
 grant anon, authenticated, service_role to authenticator;
 
+-- The Edge Functions start their sessions with log_parameter_max_length = 0 (and
+-- _on_error = 0), so no bind parameter (a key, a secret) of theirs is ever logged.
+-- Superuser-only settings: PostgreSQL 15+ lets a superuser hand out the right to set them.
+grant set on parameter log_parameter_max_length, log_parameter_max_length_on_error to authenticator;
+
 -- Supabase keeps extensions out of `public` (splinter lint 0014).
 create schema if not exists extensions;
 grant usage on schema extensions to anon, authenticated, service_role;

@@ -55,12 +55,13 @@ export function createFunctionApp(name: string, services: Services, options: Fun
       caller = await services.authenticate(c.req.header("authorization"));
     } catch (error) {
       if (error instanceof ApiError && error.status === 401 && options.onUnauthenticated) {
-        await options.onUnauthenticated(c, error, requestContext(c, undefined, c.get("requestId"), c.env?.remoteAddr));
+        const context = requestContext(c, undefined, c.get("requestId"), c.env?.remoteAddr, services.config.trustedProxyHops);
+        await options.onUnauthenticated(c, error, context);
       }
       throw error;
     }
     c.set("caller", caller);
-    c.set("context", requestContext(c, caller, c.get("requestId"), c.env?.remoteAddr));
+    c.set("context", requestContext(c, caller, c.get("requestId"), c.env?.remoteAddr, services.config.trustedProxyHops));
     await next();
   });
 

@@ -20,7 +20,7 @@ import { ApiError } from "./errors.ts";
  */
 export type Caller =
   | { kind: "service" }
-  | { kind: "user"; claims: JWTPayload & { sub: string; role: "authenticated"; email?: string } }
+  | { kind: "user"; claims: { sub: string; role: "authenticated"; email?: string } }
   | { kind: "application"; lookupId: string; tokenHash: string };
 
 const APPLICATION_TOKEN = /^sfp_app_([A-Za-z0-9_-]{64})$/;
@@ -55,7 +55,10 @@ export function createAuthenticator(config: Config): Authenticate {
     const claims = await verifyJwt(token, secret, jwks);
     if (claims.role === "service_role") return { kind: "service" };
     if (claims.role === "authenticated" && typeof claims.sub === "string" && UUID.test(claims.sub)) {
-      return { kind: "user", claims: claims as Extract<Caller, { kind: "user" }>["claims"] };
+      // A Supabase Auth access token is issued for the "authenticated" audience.
+      const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (!audiences.includes("authenticated")) throw new ApiError(401, "Invalid token: not issued for the authenticated audience");
+      return { kind: "user", claims: { sub: claims.sub, role: "authenticated", email: plainText(claims.email) } };
     }
     throw new ApiError(401, "Invalid token: a signed-in user's or the service role's token is required");
   };
@@ -73,11 +76,13 @@ async function verifyJwt(
     throw new ApiError(401, "Invalid token: not a JWT");
   }
   try {
+    // Every token must expire: one without `exp` would be valid forever.
     if (alg === "HS256" && secret) {
-      return (await jwtVerify(token, secret, { algorithms: ["HS256"] })).payload;
+      return (await jwtVerify(token, secret, { algorithms: ["HS256"], requiredClaims: ["exp"] })).payload;
     }
     if (alg && alg !== "HS256" && alg !== "none" && jwks) {
-      return (await jwtVerify(token, jwks, { algorithms: ["RS256", "ES256", "EdDSA"] })).payload;
+      return (await jwtVerify(token, jwks, { algorithms: ["RS256", "ES256", "EdDSA"], requiredClaims: ["exp"] }))
+        .payload;
     }
   } catch (error) {
     const code = (error as { code?: string }).code;
@@ -90,6 +95,13 @@ async function verifyJwt(
 
 function digest(value: string): Promise<Uint8Array> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)).then((d) => new Uint8Array(d));
+}
+
+/** A claim worth recording: a short string PostgreSQL can store, else nothing. */
+function plainText(value: unknown): string | undefined {
+  return typeof value === "string" && value.length <= 320 && !value.includes("\u0000") && value.isWellFormed()
+    ? value
+    : undefined;
 }
 
 function toHex(bytes: Uint8Array): string {

@@ -12,6 +12,12 @@ const environment = z.object({
   // Empty: keep the login role (e.g. hosted Supabase's `postgres`, which owns the functions).
   SFP_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$|^$/).default("service_role"),
   SFP_DB_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(4),
+  // Start each database session with log_parameter_max_length = 0 (and _on_error = 0); the
+  // login role needs the right to set them (GRANT SET ON PARAMETER, PostgreSQL 15+).
+  SFP_DB_HIDE_PARAMETERS: z.enum(["true", "false"]).default("true"),
+  // How many proxies in front of the functions append to X-Forwarded-For (hosted Supabase: 1).
+  // 0: the client is the connection's peer address, and the header is ignored.
+  SFP_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   SUPABASE_JWT_SECRET: z.string().min(32, "SUPABASE_JWT_SECRET must be at least 32 characters").optional(),
   SUPABASE_JWKS: z.string().optional(),
   SUPABASE_URL: z.url().optional(),
@@ -25,6 +31,8 @@ export interface Config {
   databaseUrl: string;
   databaseRole: string;
   poolSize: number;
+  hideParameters: boolean;
+  trustedProxyHops: number;
   jwtSecret?: string;
   jwks?: string;
   supabaseUrl?: string;
@@ -44,6 +52,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.SUPABASE_DB_URL,
     databaseRole: e.SFP_DB_ROLE,
     poolSize: e.SFP_DB_POOL_SIZE,
+    hideParameters: e.SFP_DB_HIDE_PARAMETERS === "true",
+    trustedProxyHops: e.SFP_TRUSTED_PROXY_HOPS,
     jwtSecret: e.SUPABASE_JWT_SECRET,
     jwks: e.SUPABASE_JWKS,
     supabaseUrl: e.SUPABASE_URL,

@@ -30,10 +30,17 @@ export class Database {
   private readonly lanes: Sql[];
   private next = 0;
 
-  constructor(config: Pick<Config, "databaseUrl" | "databaseRole" | "poolSize">) {
+  constructor(config: Pick<Config, "databaseUrl" | "databaseRole" | "poolSize" | "hideParameters">) {
     const connection: Record<string, string> = { application_name: "sfp-integrations" };
     // Acting as service_role from the start of the session costs no round trip per request.
     if (config.databaseRole) connection.role = config.databaseRole;
+    // Session settings outrank the server's configuration file, ALTER SYSTEM and per-role or
+    // per-database settings, reloads included: with these, this session never writes a bind
+    // parameter to the log, whatever else happens (the guard stays, for servers that do not
+    // let the login role set them).
+    if (config.hideParameters) {
+      connection.options = "-c log_parameter_max_length=0 -c log_parameter_max_length_on_error=0";
+    }
     this.lanes = Array.from(
       { length: config.poolSize },
       () => postgres(config.databaseUrl, { max: 1, connection, onnotice: () => {} }),
@@ -69,6 +76,9 @@ export class Database {
     // transaction is aborted" and COMMIT rolls back).
     const failed = results.find((result) => result.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
+    // COMMIT answers ROLLBACK when the transaction had failed: then nothing was committed.
+    const committed = (results[3] as PromiseFulfilledResult<postgres.RowList<postgres.Row[]>>).value;
+    if (committed.command !== "COMMIT") throw new Error(`the transaction ended with ${committed.command}`);
     return (results[2] as PromiseFulfilledResult<postgres.Row[]>).value[0] as T;
   }
 

@@ -14,6 +14,7 @@ export const SQLSTATE_STATUS: Readonly<Record<string, number>> = {
   SFK01: 500, // key ring missing, or lacks a key version
   SFK02: 500, // a stored ciphertext failed its integrity check
   SFL01: 503, // the database would log statement parameters: credential work refused
+  SFL02: 500, // a key or secret arrived in a transaction without the log-safety guard
 };
 
 const REASON: Readonly<Record<number, string>> = {

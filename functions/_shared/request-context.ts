@@ -6,7 +6,8 @@ import type { Caller } from "./auth.ts";
  * to act for a user. Sent to SQL as the `context` argument.
  */
 export interface RequestContext {
-  claims?: Record<string, unknown>;
+  /** Only what SQL needs of the verified token: sub, role, email. */
+  claims?: { sub: string; role: string; email?: string };
   application?: { lookup_id: string; token_hash: string };
   ip?: string;
   user_agent?: string;
@@ -20,16 +21,30 @@ export function requestIdOf(header: string | undefined): string {
   return header && REQUEST_ID.test(header) ? header : crypto.randomUUID();
 }
 
-/** The context of a request; without a caller (authentication failed), no claims and no token. */
-export function requestContext(c: Context, caller: Caller | undefined, requestId: string, remoteIp?: string): RequestContext {
-  // Behind Supabase's gateway (or any proxy) the client is the first X-Forwarded-For entry.
-  const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+/**
+ * The context of a request; without a caller (authentication failed), no claims and no
+ * token. The client's address is the connection's peer, or, behind `trustedProxyHops`
+ * proxies, the X-Forwarded-For entry the outermost of them appended: entries to its left
+ * were written by the client and prove nothing.
+ */
+export function requestContext(
+  c: Context,
+  caller: Caller | undefined,
+  requestId: string,
+  remoteIp: string | undefined,
+  trustedProxyHops: number,
+): RequestContext {
+  let ip = remoteIp;
+  if (trustedProxyHops > 0) {
+    const hops = (c.req.header("x-forwarded-for") ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+    ip = hops[hops.length - trustedProxyHops] ?? remoteIp;
+  }
   return {
     claims: caller?.kind === "user" ? caller.claims : undefined,
     application: caller?.kind === "application"
       ? { lookup_id: caller.lookupId, token_hash: caller.tokenHash }
       : undefined,
-    ip: (forwarded || remoteIp)?.slice(0, 64),
+    ip: ip?.slice(0, 64),
     user_agent: c.req.header("user-agent")?.slice(0, 512),
     request_id: requestId,
   };

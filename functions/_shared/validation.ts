@@ -36,8 +36,9 @@ export async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> 
 const MAX_DEPTH = 32;
 
 /**
- * What in a parsed JSON value PostgreSQL cannot store (so it fails there, late, as a 500):
- * a NUL character, a lone UTF-16 surrogate, or nesting deep enough to exhaust its stack.
+ * What in a parsed JSON value PostgreSQL cannot store (so it fails there, late, as a 500,
+ * or is silently changed): a NUL character, a lone UTF-16 surrogate, a number too large to
+ * be finite (1e400, which would be stored as null), or nesting deep enough to exhaust its stack.
  * Checked once for every body, keys included, before any schema runs.
  */
 function unstorable(value: unknown, path: string[], depth: number): string | null {
@@ -47,6 +48,7 @@ function unstorable(value: unknown, path: string[], depth: number): string | nul
     if (!value.isWellFormed()) return `${where()}must be well-formed Unicode text`;
     return null;
   }
+  if (typeof value === "number" && !Number.isFinite(value)) return `${where()}must be a finite number`;
   if (value === null || typeof value !== "object") return null;
   if (depth >= MAX_DEPTH) return `${where()}is nested more than ${MAX_DEPTH} levels deep`;
   for (const [key, item] of Object.entries(value)) {

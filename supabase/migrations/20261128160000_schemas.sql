@@ -14,6 +14,7 @@
 --   SF409 conflicts with the current state (e.g. removing the last owner) -> 409
 --   SFK01 key ring missing or lacks a version -> 500        SFK02 ciphertext failed its integrity check -> 500
 --   SFL01 the server would log statement parameters, credential work refused -> 503
+--   SFL02 a key or secret arrived in a transaction without the log-safety guard -> 500
 
 create extension if not exists pgcrypto with schema extensions;
 

@@ -188,10 +188,7 @@ end;
 $$;
 
 /**
- * Raises SFL01 when this session would log bind parameters. Callers: every function that
- * receives a key ring or a secret, as a second line behind the caller's own check (raising
- * keeps a parameter out of the duration log, which is written only when a statement ends
- * well; it cannot undo log_statement = all, which logs before the statement runs).
+ * Raises SFL01 when this session would log bind parameters. Callers: the guard below.
  */
 create function sfp._assert_log_safe() returns void
 language plpgsql stable
@@ -204,6 +201,25 @@ begin
     raise exception using errcode = 'SFL01',
       message = format('Credential operations are disabled: the database server would write statement parameters to its log (%s). Turn that logging off, or set log_parameter_max_length = 0 and log_parameter_max_length_on_error = 0.',
                        array_to_string(v_problems, ', '));
+  end if;
+end;
+$$;
+
+/**
+ * Raises SFL02 unless sfp_api.guard_log_safety() ran earlier in this transaction. Callers:
+ * every function that receives a key ring or a secret. It cannot keep the statement out of
+ * the log (that is the guard's job, before the statement is sent); it stops a statement that
+ * arrives without its guard (a caller that skipped it, or a client library that moved it to
+ * another connection) from decrypting or writing anything.
+ */
+create function sfp._require_guard() returns void
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  if current_setting('sfp.guarded', true) is distinct from 'on' then
+    raise exception using errcode = 'SFL02',
+      message = 'Credential operations must run after select sfp_api.guard_log_safety() in the same transaction';
   end if;
 end;
 $$;
@@ -239,15 +255,19 @@ grant execute on function sfp_api.log_settings_check() to service_role;
  * and PostgreSQL refuses the next statement at Bind, before reading its parameters: the
  * key or secret is never run, logged or kept. (A guard in the same statement would come too
  * late: log_statement = all logs a statement before anything in it runs.) Any other failure
- * of the guard stops the call the same way. Callers: service_role. Cost: a few setting reads.
+ * of the guard stops the call the same way. It marks the transaction as guarded; the
+ * functions that take a key or a secret refuse to work in a transaction without the mark
+ * (SFL02). Callers: service_role. Cost: a few setting reads.
  */
 create function sfp_api.guard_log_safety() returns void
-language plpgsql stable
+language plpgsql volatile
 security definer
 set search_path = ''
 as $$
 begin
   perform sfp._assert_log_safe();
+  -- The mark sfp._require_guard looks for, gone when the transaction ends.
+  perform set_config('sfp.guarded', 'on', true);
 end;
 $$;
 revoke all on function sfp_api.guard_log_safety() from public, anon, authenticated;

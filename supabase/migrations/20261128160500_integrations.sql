@@ -127,9 +127,13 @@ declare
   v_sealed record;
 begin
   perform sfp._require_role(v_actor, 'owner');
-  perform sfp._assert_log_safe();
+  perform sfp._require_guard();
 
   -- VALIDATION: scope
+  if array_position(create_integration.projects, null) is not null then
+    raise exception using errcode = '22023', message = 'projects must not contain null';
+  end if;
+  perform sfp._check_identifier(x) from unnest(create_integration.projects) as x;
   select coalesce(array_agg(distinct x), '{}') into v_projects
   from unnest(coalesce(create_integration.projects, '{}')) as x;
   if not coalesce(create_integration.is_global, false) and cardinality(v_projects) = 0 then

@@ -86,7 +86,7 @@ begin
     return jsonb_build_object('outcome', 'denied', 'message', v_message,
       'reason', case when v_actor.refusal is not null then 'unauthenticated' else 'forbidden' end);
   end if;
-  perform sfp._assert_log_safe();
+  perform sfp._require_guard();
   if v_keyring is null then
     perform sfp._master_key(null, 0); -- raises SFK01 'Encryption key ring not provided ...'
   end if;

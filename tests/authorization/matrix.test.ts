@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../stack/database-setup.ts";
 import { userToken } from "../../stack/tokens.ts";
+import { guarded } from "../support/guarded.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 import { CALLERS, type CallerName, MATRIX, renderPermissions, type RouteCase } from "./permissions.ts";
 
@@ -28,11 +29,13 @@ async function arrange(): Promise<Fixtures> {
   await stack.reset();
   const { sql, keyring } = stack;
   await sql`select sfp_api.create_project('acme/core', 'https://github.com/acme/core')`;
-  await sql`select sfp_api.create_integration('jira', 'basic_auth',
-    ${sql.json({ base_url: "https://acme.atlassian.net", username: "ci@acme.test", api_token: "made-up-jira" })}::jsonb,
-    is_global => true, keyring => ${sql.json(keyring)}::jsonb)`;
-  await sql`select sfp_api.create_integration('github', 'pat', ${sql.json({ token: "ghp_madeUpMatrix" })}::jsonb,
-    projects => array['acme/core'], keyring => ${sql.json(keyring)}::jsonb)`;
+  await guarded(sql, async (tx) => {
+    await tx`select sfp_api.create_integration('jira', 'basic_auth',
+      ${tx.json({ base_url: "https://acme.atlassian.net", username: "ci@acme.test", api_token: "made-up-jira" })}::jsonb,
+      is_global => true, keyring => ${tx.json(keyring)}::jsonb)`;
+    await tx`select sfp_api.create_integration('github', 'pat', ${tx.json({ token: "ghp_madeUpMatrix" })}::jsonb,
+      projects => array['acme/core'], keyring => ${tx.json(keyring)}::jsonb)`;
+  });
   const token = async (name: string) =>
     (await sql<{ t: { id: string; token: string } }[]>`select sfp_api.create_application_token(${name}, 30) as t`)[0].t;
   const valid = await token("valid");

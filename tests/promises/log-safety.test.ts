@@ -1,8 +1,12 @@
 /**
- * Keys and secrets stay out of PostgreSQL's log: while the server would write statement
- * parameters to its log, credential work is refused before any key or secret is sent, both
- * when the settings change under a running server (ALTER SYSTEM + reload) and when a new
- * connection opens with them (ALTER DATABASE ... SET). Work resumes once logging is safe.
+ * Keys and secrets stay out of PostgreSQL's log.
+ * - By default each session of the functions starts with log_parameter_max_length = 0 (and
+ *   _on_error = 0): whatever the server's logging, no bind parameter of theirs is logged.
+ * - Where the login role may not set those (SFP_DB_HIDE_PARAMETERS=false), credential work
+ *   is refused while the server would log parameters, before any key or secret is sent,
+ *   both when the settings change under a running server (ALTER SYSTEM + reload) and when a
+ *   new connection opens with them (ALTER DATABASE ... SET). Work resumes once logging is safe.
+ * - A statement carrying a key that arrives without its guard does nothing (SFL02).
  * These tests change server-wide settings; vitest runs files one at a time.
  */
 import postgres from "postgres";
@@ -17,7 +21,7 @@ let log: ServerLog;
 const changed = new Set<string>();
 
 beforeAll(async () => {
-  stack = await createTestStack();
+  stack = await createTestStack({ env: { SFP_DB_HIDE_PARAMETERS: "false" } });
   admin = postgres(stack.server.superuserUrl, { max: 1, onnotice: () => {} });
   log = new ServerLog(stack.server.logFile);
 });
@@ -39,7 +43,7 @@ async function setSystem(settings: Record<string, string>) {
     changed.add(name);
   }
   await admin`select pg_reload_conf()`;
-  // Backends re-read the configuration when they next go idle; give the signal a moment.
+  // Backends re-read the configuration when the signal reaches them; give it a moment.
   await new Promise((resolve) => setTimeout(resolve, 300));
 }
 
@@ -64,7 +68,7 @@ function keyOf(stack: TestStack): string {
   return stack.keyring.keys["1"];
 }
 
-describe("when the settings change under the running server", () => {
+describe("without hidden parameters, when the settings change under the running server", () => {
   it("refuses to store a credential and keeps it and the key out of the log (log_statement = all)", async () => {
     await setSystem({ log_statement: "all" });
     const mark = log.mark();
@@ -151,7 +155,7 @@ describe("when the settings change under the running server", () => {
   });
 });
 
-describe("when a new connection opens with such settings", () => {
+describe("without hidden parameters, when a new connection opens with such settings", () => {
   it("refuses credential work on it (ALTER DATABASE ... SET log_min_duration_statement = 0)", async () => {
     const canary = `canary-${crypto.randomUUID()}`;
     expect((await stack.api("POST", "/integrations", { token: stack.owner.token, body: jiraIntegration(canary) })).status)
@@ -176,7 +180,7 @@ describe("when a new connection opens with such settings", () => {
       .toBe(200);
   });
 
-  it("the guard refuses inside the database too, for callers that skip it", async () => {
+  it("the guard refuses inside the database too, for callers that run it themselves", async () => {
     const sql = postgres(databaseUrl(stack.server.superuserUrl, stack.database), { max: 1, onnotice: () => {} });
     try {
       await sql`set log_statement = 'all'`;
@@ -184,10 +188,62 @@ describe("when a new connection opens with such settings", () => {
         code: "SFL01",
         message: refusal("log_statement = all"),
       });
-      await expect(sql`select sfp_api.get_credentials(keyring => ${JSON.stringify(stack.keyring)}::jsonb)`).rejects
-        .toMatchObject({ code: "SFL01" });
     } finally {
       await sql.end();
+    }
+  });
+});
+
+describe("a statement carrying a key or a secret without its guard", () => {
+  it("reads nothing and audits nothing (SFL02)", async () => {
+    expect((await stack.api("POST", "/integrations", { token: stack.owner.token, body: jiraIntegration("t-2") })).status)
+      .toBe(201);
+    await expect(stack.sql`select sfp_api.get_credentials(keyring => ${stack.sql.json(stack.keyring)}::jsonb)`).rejects
+      .toMatchObject({
+        code: "SFL02",
+        message: "Credential operations must run after select sfp_api.guard_log_safety() in the same transaction",
+      });
+    const [{ count }] = await stack.sql<{ count: number }[]>`
+      select count(*)::int as count from sfp.audit_log where action = 'credentials.read'`;
+    expect(count).toBe(0);
+  });
+
+  it("stores nothing (SFL02)", async () => {
+    await expect(stack.sql`select sfp_api.create_integration('github', 'pat', ${stack.sql.json({ token: "t" })}::jsonb,
+      is_global => true, keyring => ${stack.sql.json(stack.keyring)}::jsonb)`).rejects.toMatchObject({ code: "SFL02" });
+    expect(await storedIntegrations()).toBe(0);
+  });
+});
+
+describe("with hidden parameters (the default)", () => {
+  let hiding: TestStack;
+  beforeAll(async () => {
+    hiding = await createTestStack();
+  });
+  afterAll(() => hiding?.stop());
+
+  it("logs no key and no secret even with every statement and duration logged", async () => {
+    await setSystem({ log_statement: "all", log_min_duration_statement: "0", log_parameter_max_length_on_error: "-1" });
+    const mark = log.mark();
+    const canary = `canary-${crypto.randomUUID()}`;
+
+    const created = await hiding.api("POST", "/integrations", { token: hiding.owner.token, body: jiraIntegration(canary) });
+    expect(created.status).toBe(201);
+    const read = await hiding.api("GET", "/integrations/credentials?provider=jira", { token: hiding.owner.token });
+    expect(read.status).toBe(200);
+    expect(read.body[0].credentials.api_token).toBe(canary);
+    // An error in a statement carrying the key: parameters would go with it, were they not hidden.
+    const failing = await hiding.api("POST", "/integrations", {
+      token: hiding.owner.token,
+      body: { ...jiraIntegration(canary), isGlobal: false, projects: ["acme/missing"] },
+    });
+    expect(failing.status).toBe(400);
+    if (log.readable) {
+      const written = await log.since(mark);
+      expect(written).toContain("sfp_api.get_credentials"); // the statements were logged
+      expect(written).toContain("Project 'acme/missing' not found");
+      expect(written).not.toContain(canary);
+      expect(written).not.toContain(hiding.keyring.keys["1"]);
     }
   });
 });
