@@ -8,6 +8,7 @@ import type { AppEnv } from "../_shared/app.ts";
 import { errorBody } from "../_shared/errors.ts";
 import { createServices } from "../_shared/start.ts";
 import { createApplicationTokensApp } from "../application-tokens/app.ts";
+import { createHealthApp } from "../health/app.ts";
 import { createIntegrationsApp } from "../integrations/app.ts";
 import { createProjectsApp } from "../projects/app.ts";
 import { createUsersApp } from "../users/app.ts";
@@ -15,6 +16,7 @@ import { createUsersApp } from "../users/app.ts";
 const services = createServices(Deno.env.toObject());
 const functions: Record<string, Hono<AppEnv>> = {
   "application-tokens": createApplicationTokensApp(services),
+  health: createHealthApp(services),
   integrations: createIntegrationsApp(services),
   projects: createProjectsApp(services),
   users: createUsersApp(services),

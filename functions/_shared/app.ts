@@ -26,6 +26,8 @@ export type AppEnv = {
  * any route runs; every error leaves through one handler as {statusCode, message, error}.
  */
 export interface FunctionAppOptions {
+  /** Paths (under the function) answered without authentication. */
+  publicPaths?: string[];
   /** Called when a request's bearer token is refused (401), before the refusal is answered. */
   onUnauthenticated?: (c: Context<AppEnv>, refusal: ApiError, context: RequestContext) => Promise<void>;
 }
@@ -49,7 +51,9 @@ export function createFunctionApp(name: string, services: Services, options: Fun
     }),
   );
 
+  const publicPaths = new Set((options.publicPaths ?? []).map((path) => `/${name}${path === "/" ? "" : path}`));
   app.use("*", async (c, next) => {
+    if (publicPaths.has(c.req.path)) return next();
     let caller: Caller;
     try {
       caller = await services.authenticate(c.req.header("authorization"));

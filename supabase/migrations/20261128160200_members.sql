@@ -180,20 +180,30 @@ end;
 $$;
 
 /**
- * Raises SF409 when taking `member` away from the owners would leave the team without one.
- * Locks every owner row first, so two owners demoting each other at once cannot both pass.
+ * Locks every owner row, always in the same order. Callers: the functions that may take an
+ * owner away, before they lock anything else, so that two owners demoting or removing each
+ * other at once queue up instead of deadlocking, and the second sees the first's change.
  */
-create function sfp._keep_an_owner(member sfp.members) returns void
+create function sfp._lock_owners() returns void
 language plpgsql volatile
 set search_path = ''
 as $$
 begin
-  if (_keep_an_owner.member).role <> 'owner' then
-    return;
-  end if;
-  perform 1 from sfp.members m where m.role = 'owner' for update;
-  if not exists (select 1 from sfp.members m
-                 where m.role = 'owner' and m.user_id <> (_keep_an_owner.member).user_id) then
+  perform 1 from sfp.members m where m.role = 'owner' order by m.user_id for update;
+end;
+$$;
+
+/**
+ * Raises SF409 when taking `member` away from the owners would leave the team without one.
+ * The caller holds the owner rows' locks (sfp._lock_owners).
+ */
+create function sfp._keep_an_owner(member sfp.members) returns void
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  if (_keep_an_owner.member).role = 'owner' and not exists (
+    select 1 from sfp.members m where m.role = 'owner' and m.user_id <> (_keep_an_owner.member).user_id) then
     raise exception using errcode = 'SF409', message = 'The team must keep at least one owner';
   end if;
 end;
@@ -225,6 +235,11 @@ begin
 
   insert into auth.users (id, email) values (upsert_member.user_id, upsert_member.email)
   on conflict (id) do nothing;
+  perform sfp._lock_owners();
+  select * into v_member from sfp.members m where m.user_id = upsert_member.user_id;
+  if v_member.user_id is not null and upsert_member.role <> 'owner' then
+    perform sfp._keep_an_owner(v_member);
+  end if;
 
   insert into sfp.members as m (user_id, email, role)
   values (upsert_member.user_id, upsert_member.email, upsert_member.role)
@@ -339,6 +354,7 @@ declare
 begin
   perform sfp._require_role(v_actor, 'owner');
   perform sfp._check_member_role(update_member_role.role);
+  perform sfp._lock_owners();
   v_member := sfp._member_for_update(update_member_role.email);
   v_previous := v_member.role;
   if update_member_role.role <> 'owner' then
@@ -372,6 +388,7 @@ declare
   v_member sfp.members;
 begin
   perform sfp._require_role(v_actor, 'owner');
+  perform sfp._lock_owners();
   v_member := sfp._member_for_update(remove_member.email);
   perform sfp._keep_an_owner(v_member);
   delete from sfp.members m where m.user_id = v_member.user_id;

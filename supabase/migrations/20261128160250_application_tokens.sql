@@ -8,7 +8,9 @@ create table sfp.application_tokens (
   name text not null constraint name_is_valid check (length(name) between 1 and 100 and name !~ '[[:cntrl:]]'),
   lookup_id text not null constraint application_tokens_lookup_id_is_unique unique,
   secret_hash bytea not null constraint secret_hash_is_sha256 check (octet_length(secret_hash) = 32),
+  -- The owner who created it (null once their account is deleted), unless the service did.
   created_by uuid references auth.users (id) on delete set null,
+  created_by_service boolean not null,
   created_at timestamptz not null default now(),
   expires_at timestamptz not null,
   revoked_at timestamptz,
@@ -35,7 +37,8 @@ $$;
  * which the trusted caller computes (so the token itself never reaches SQL, nor any log).
  * The row is found by its lookup id; the secret part is checked by comparing digests in
  * constant time. Refused (in the returned actor) when unknown, revoked, expired, or when the
- * owner who created it is no longer an owner. Records the last use, to the minute.
+ * owner who created it is no longer an owner (or no longer exists; a token the service
+ * created has no owner to lose). Records the last use, to the minute.
  */
 create function sfp._authenticate_application(application jsonb) returns sfp.actor
 language plpgsql volatile
@@ -59,7 +62,7 @@ begin
   if v_token.expires_at <= now() then
     return sfp._refused('Application token expired', v_token.id, v_token.name);
   end if;
-  if v_token.created_by is not null and not exists (
+  if not v_token.created_by_service and not exists (
     select 1 from sfp.members m where m.user_id = v_token.created_by and m.role = 'owner') then
     return sfp._refused('Application token no longer valid: the owner who created it is no longer an owner',
                         v_token.id, v_token.name);
@@ -127,9 +130,10 @@ begin
   -- 48 random bytes: 64 base64 characters, no padding, made URL-safe.
   v_random := translate(encode(extensions.gen_random_bytes(48), 'base64'), '+/', '-_');
   v_token := 'sfp_app_' || v_random;
-  insert into sfp.application_tokens (name, lookup_id, secret_hash, created_by, expires_at)
+  insert into sfp.application_tokens (name, lookup_id, secret_hash, created_by, created_by_service, expires_at)
   values (create_application_token.name, left(v_random, 16), extensions.digest(v_token, 'sha256'),
-          v_actor.user_id, now() + make_interval(days => create_application_token.expires_in_days))
+          v_actor.user_id, v_actor.kind = 'service',
+          now() + make_interval(days => create_application_token.expires_in_days))
   returning * into v_row;
 
   perform sfp._audit(v_actor, 'application_token.create', 'succeeded', create_application_token.context,

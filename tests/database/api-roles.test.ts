@@ -6,7 +6,9 @@
  *   - service_role acting for a verified user (context.claims) gets exactly that user's
  *     rights: owners read credentials, members and non-members are denied, and every read
  *     (granted, denied, not found) leaves its audit row;
- *   - claims that name no user, or a context that is not an object, are refused;
+ *   - a credential read whose claims name no user is denied as unauthenticated (returned, so
+ *     its audit row commits); other calls with such claims raise SF401; a context that is not
+ *     an object is refused;
  *   - a member changes nothing through the RPCs.
  */
 import type postgres from "postgres";
@@ -136,7 +138,7 @@ describe("get_credentials through service_role", () => {
 
     const result = await getCredentials(stack, api, { provider: "jira", project: "acme/core", context: contextFor(stack.member) });
 
-    expect(result).toEqual({ outcome: "denied", message: "Forbidden - Requires role: owner" });
+    expect(result).toEqual({ outcome: "denied", reason: "forbidden", message: "Forbidden - Requires role: owner or application" });
     expect(JSON.stringify(result)).not.toContain(jiraCredentials.api_token);
     expect(await credentialReadAudit(stack)).toEqual([
       expect.objectContaining({
@@ -152,7 +154,7 @@ describe("get_credentials through service_role", () => {
         ip: requestFacts.ip,
         user_agent: requestFacts.user_agent,
         request_id: requestFacts.request_id,
-        message: "Forbidden - Requires role: owner",
+        message: "Forbidden - Requires role: owner or application",
         details: {},
       }),
     ]);
@@ -163,7 +165,7 @@ describe("get_credentials through service_role", () => {
 
     const result = await getCredentials(stack, api, { provider: "jira", context: contextFor(stack.outsider) });
 
-    expect(result).toEqual({ outcome: "denied", message: "Forbidden - Requires role: owner" });
+    expect(result).toEqual({ outcome: "denied", reason: "forbidden", message: "Forbidden - Requires role: owner or application" });
     expect(await credentialReadAudit(stack)).toEqual([
       expect.objectContaining({
         outcome: "denied",
@@ -171,9 +173,11 @@ describe("get_credentials through service_role", () => {
         actor_id: stack.outsider.id,
         actor_email: stack.outsider.email,
         actor_role: null,
+        actor_token_id: null,
+        actor_token_name: null,
         provider: "jira",
         project: null,
-        message: "Forbidden - Requires role: owner",
+        message: "Forbidden - Requires role: owner or application",
       }),
     ]);
   });
@@ -272,27 +276,61 @@ describe("get_credentials through service_role", () => {
     ]);
   });
 
-  it("claims with role anon are refused as unauthorized, and nothing is audited", async () => {
-    await createIntegration(stack, { provider: "jira", authType: "basic_auth", credentials: jiraCredentials, isGlobal: true });
-
-    const error = await refusal(getCredentials(stack, api, {
-      provider: "jira", context: { claims: { role: "anon" }, ...requestFacts },
-    }));
-
-    expect({ code: error.code, message: error.message }).toEqual({ code: "SF401", message: "Unauthorized" });
-    expect(await credentialReadAudit(stack)).toEqual([]);
+  /** The audit row of a read refused because the claims name no user: an anonymous actor. */
+  const unauthenticatedRow = (provider: string | null, project: string | null) => ({
+    action: "credentials.read",
+    outcome: "denied",
+    actor_type: "anonymous",
+    actor_id: null,
+    actor_email: null,
+    actor_role: null,
+    actor_token_id: null,
+    actor_token_name: null,
+    integration_ids: [],
+    provider,
+    project,
+    ip: requestFacts.ip,
+    user_agent: requestFacts.user_agent,
+    request_id: requestFacts.request_id,
+    message: "Unauthorized",
+    details: {},
   });
 
-  it("authenticated claims without a sub are refused as unauthorized, and nothing is audited", async () => {
+  it("claims with role anon are denied as unauthenticated (returned, not raised), with an audit row", async () => {
+    await createIntegration(stack, { provider: "jira", authType: "basic_auth", credentials: jiraCredentials, isGlobal: true });
+
+    const result = await getCredentials(stack, api, {
+      provider: "jira", context: { claims: { role: "anon" }, ...requestFacts },
+    });
+
+    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: "Unauthorized" });
+    expect(JSON.stringify(result)).not.toContain(jiraCredentials.api_token);
+    expect(await credentialReadAudit(stack)).toEqual([expect.objectContaining(unauthenticatedRow("jira", null))]);
+  });
+
+  it("authenticated claims without a sub are denied as unauthenticated, with an audit row", async () => {
+    await createProject(stack, "acme/core");
     await createIntegration(stack, { provider: "jira", authType: "basic_auth", credentials: jiraCredentials, isGlobal: true });
     const { sub: _sub, ...claimsWithoutSub } = claimsOf(stack.owner);
 
-    const error = await refusal(getCredentials(stack, api, {
-      provider: "jira", context: { claims: claimsWithoutSub, ...requestFacts },
-    }));
+    const result = await getCredentials(stack, api, {
+      provider: "jira", project: "acme/core", context: { claims: claimsWithoutSub, ...requestFacts },
+    });
+
+    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: "Unauthorized" });
+    expect(JSON.stringify(result)).not.toContain(jiraCredentials.api_token);
+    // Not the owner: the email in claims that name no user is not trusted as an identity.
+    expect(await credentialReadAudit(stack)).toEqual([expect.objectContaining(unauthenticatedRow("jira", "acme/core"))]);
+  });
+
+  it("claims that name no user are still refused with SF401 outside credential reads, and nothing is audited", async () => {
+    const auditBefore = await countRows(stack, "sfp.audit_log");
+
+    const error = await refusal(asPostgrest(api, { role: "service_role" }, (tx) =>
+      tx`select sfp_api.list_projects(context => ${tx.json({ claims: { role: "anon" }, ...requestFacts })}::jsonb)`));
 
     expect({ code: error.code, message: error.message }).toEqual({ code: "SF401", message: "Unauthorized" });
-    expect(await credentialReadAudit(stack)).toEqual([]);
+    expect(await countRows(stack, "sfp.audit_log")).toBe(auditBefore);
   });
 
   it("a context that is a JSON string is refused, not read as the service", async () => {

@@ -1,6 +1,7 @@
 /**
  * The audit log's promises (DESIGN.md, must-have 3). Proves:
- *   - every credential read leaves one audit row: granted, denied and not found alike;
+ *   - every credential read leaves one audit row: granted, denied (by role, or for claims that
+ *     name no user) and not found alike;
  *   - the log is append-only: UPDATE, DELETE and TRUNCATE are refused even for the superuser;
  *   - fail-closed: when the audit insert fails, the read fails and no credential is returned;
  *   - no audit row ever holds a secret value.
@@ -55,9 +56,20 @@ describe("every read is audited", () => {
 
     const result = await getCredentials(stack, api, { provider: "github", project: "acme/core", context: contextFor(stack.member) });
 
-    expect(result).toEqual({ outcome: "denied", message: "Forbidden - Requires role: owner" });
+    expect(result).toEqual({ outcome: "denied", reason: "forbidden", message: "Forbidden - Requires role: owner or application" });
     expect(await credentialReadAudit(stack)).toEqual([
-      expect.objectContaining({ outcome: "denied", actor_id: stack.member.id, integration_ids: [], provider: "github", project: "acme/core", message: "Forbidden - Requires role: owner" }),
+      expect.objectContaining({ outcome: "denied", actor_type: "user", actor_id: stack.member.id, integration_ids: [], provider: "github", project: "acme/core", message: "Forbidden - Requires role: owner or application" }),
+    ]);
+  });
+
+  it("a read whose claims name no user writes one 'denied' row for an anonymous actor", async () => {
+    await createIntegration(stack, { provider: "github", authType: "pat", credentials: githubCredentials, isGlobal: true });
+
+    const result = await getCredentials(stack, api, { provider: "github", context: { claims: { role: "anon" } } });
+
+    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: "Unauthorized" });
+    expect(await credentialReadAudit(stack)).toEqual([
+      expect.objectContaining({ outcome: "denied", actor_type: "anonymous", actor_id: null, actor_role: null, integration_ids: [], provider: "github", project: null, message: "Unauthorized" }),
     ]);
   });
 

@@ -13,6 +13,7 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { asPostgrest, connectAsAuthenticator } from "../support/postgrest.ts";
+import { guarded } from "../support/guarded.ts";
 import { createTestStack, newKey, type TestStack } from "../support/test-stack.ts";
 import { countRows, createIntegration, credentialReadAudit, getCredentials, refusal } from "./rpc.ts";
 
@@ -199,6 +200,7 @@ describe("the key ring", () => {
     const jira = await createIntegration(stack, { provider: "jira", authType: "basic_auth", credentials: jiraCredentials, isGlobal: true });
 
     const result = await asPostgrest(api, { role: "service_role" }, async (tx) => {
+      await tx`select sfp_api.guard_log_safety()`;
       await tx`select set_config('sfp.keyring', ${JSON.stringify(stack.keyring)}, true)`;
       const [row] = await tx`select sfp_api.get_credentials(provider => 'jira', context => '{}'::jsonb) as result`;
       return row.result;
@@ -213,9 +215,10 @@ describe("the key ring", () => {
   it("a key that is not 32 bytes of base64 is refused without being echoed", async () => {
     const notAKey = "c2hvcnQta2V5LW5vdC0zMi1ieXRlcw==";
 
-    const error = await refusal(stack.sql`select sfp_api.create_integration(provider => 'jira', auth_type => 'basic_auth',
-        credentials => ${stack.sql.json(jiraCredentials)}::jsonb, is_global => true,
-        keyring => ${stack.sql.json({ current: 1, keys: { "1": notAKey } })}::jsonb)`);
+    const error = await refusal(guarded(stack.sql, (tx) =>
+      tx`select sfp_api.create_integration(provider => 'jira', auth_type => 'basic_auth',
+        credentials => ${tx.json(jiraCredentials)}::jsonb, is_global => true,
+        keyring => ${tx.json({ current: 1, keys: { "1": notAKey } })}::jsonb)`));
 
     expect({ code: error.code, message: error.message })
       .toEqual({ code: "SFK01", message: "Encryption key version 1 is not 32 bytes of base64" });

@@ -4,8 +4,10 @@
  * verified claims in `context`), arranging data as the service, and reading what was stored.
  * Not a test file: the test files state their own data and import these.
  */
+import { createHash } from "node:crypto";
 import type postgres from "postgres";
 import { expect } from "vitest";
+import { guarded } from "../support/guarded.ts";
 import { asPostgrest } from "../support/postgrest.ts";
 import type { Actor, TestStack } from "../support/test-stack.ts";
 
@@ -29,6 +31,22 @@ export function contextFor(actor?: Actor): JsonObject {
   return actor ? { claims: claimsOf(actor), ...requestFacts } : { ...requestFacts };
 }
 
+/**
+ * What the Edge Functions send SQL for an sfp_app_ token: its lookup id (the 16 characters
+ * after the prefix) and the hex SHA-256 of the whole token; never the token itself.
+ */
+export function applicationOf(token: string): JsonObject {
+  return {
+    lookup_id: token.slice("sfp_app_".length, "sfp_app_".length + 16),
+    token_hash: createHash("sha256").update(token).digest("hex"),
+  };
+}
+
+/** A context acting for the application token `token`. */
+export function applicationContextFor(token: string): JsonObject {
+  return { application: applicationOf(token), ...requestFacts };
+}
+
 /** The error a statement fails with; fails the test when the statement succeeds. */
 export async function refusal(promise: Promise<unknown>): Promise<postgres.PostgresError> {
   try {
@@ -48,10 +66,14 @@ interface CredentialsCall {
   keyring?: KeyRing | null;
 }
 
-/** sfp_api.get_credentials as service_role through a PostgREST-style transaction. */
+/**
+ * sfp_api.get_credentials as service_role through a PostgREST-style transaction, behind the
+ * log-safety guard as the Edge Functions send it (the function refuses otherwise, SFL02).
+ */
 export async function getCredentials(stack: TestStack, api: postgres.Sql, call: CredentialsCall): Promise<any> {
   const keyring = call.keyring === undefined ? stack.keyring : call.keyring;
   return asPostgrest(api, { role: "service_role" }, async (tx) => {
+    await tx`select sfp_api.guard_log_safety()`;
     const [row] = await tx`select sfp_api.get_credentials(
         provider => ${call.provider ?? null}::text,
         project => ${call.project ?? null}::text,
@@ -76,16 +98,17 @@ interface IntegrationData {
   projects?: string[];
 }
 
-/** Stores an integration as the service with the stack's key ring. Returns its JSON. */
+/** Stores an integration as the service with the stack's key ring, behind the guard. Returns its JSON. */
 export async function createIntegration(stack: TestStack, data: IntegrationData): Promise<any> {
-  const sql = stack.sql;
-  const [row] = await sql`select sfp_api.create_integration(
-      provider => ${data.provider}, auth_type => ${data.authType},
-      credentials => ${sql.json(data.credentials)}::jsonb,
-      is_global => ${data.isGlobal ?? false},
-      projects => ${data.projects ? sql.array(data.projects) : null}::text[],
-      keyring => ${sql.json(stack.keyring)}::jsonb) as integration`;
-  return row.integration;
+  return guarded(stack.sql, async (sql) => {
+    const [row] = await sql`select sfp_api.create_integration(
+        provider => ${data.provider}, auth_type => ${data.authType},
+        credentials => ${sql.json(data.credentials)}::jsonb,
+        is_global => ${data.isGlobal ?? false},
+        projects => ${data.projects ? sql.array(data.projects) : null}::text[],
+        keyring => ${sql.json(stack.keyring)}::jsonb) as integration`;
+    return row.integration;
+  });
 }
 
 /** The audit rows of credential reads, oldest first. */

@@ -3,8 +3,10 @@
  * token that is not a JWT, a forged, expired or unverifiable one, or one that names no
  * signed-in user answers 401 with the message of functions/_shared/auth.ts. The service-role
  * key acts as the service (may create and read everything); a member may list and read
- * projects but is refused integrations and credentials (403 naming the role needed); a
- * signed-in user who is not a team member is refused everything. Tokens signed with an
+ * projects but is refused integrations and credentials (403 naming the roles that may); a
+ * signed-in user who is not a team member is refused everything. A credential read refused
+ * for its token (401) or its role (403) leaves a 'denied' audit row. Application tokens
+ * (sfp_app_) are tested in application-tokens.test.ts. Tokens signed with an
  * asymmetric key are verified through SUPABASE_JWKS, or through the JWKS published at
  * SUPABASE_URL.
  */
@@ -30,7 +32,8 @@ const EXPIRED = "Invalid token: expired";
 const NOT_A_USER = "Invalid token: a signed-in user's or the service role's token is required";
 const OWNER_ONLY = "Forbidden - Requires role: owner";
 const OWNERS_CREATE_PROJECTS = "Forbidden - Only owners can create projects";
-const OWNER_OR_MEMBER = "Forbidden - Requires role: owner or member";
+const OWNER_OR_APPLICATION = "Forbidden - Requires role: owner or application";
+const OWNER_MEMBER_OR_APPLICATION = "Forbidden - Requires role: owner, member or application";
 
 const githubPat = { token: "ghp_madeUpAuthentication0000000000000000" };
 
@@ -169,6 +172,48 @@ describe("requests without a valid bearer token answer 401", () => {
     expectError(response, 401, NOT_A_USER);
   });
 
+  it("a JWT for the owner without an expiry (exp) answers 401: a token must expire", async () => {
+    const forever = await hs256({ role: "authenticated", aud: "authenticated", email: stack.owner.email })
+      .setSubject(stack.owner.id)
+      .sign(secretBytes(stack.jwtSecret));
+    const response = await stack.api("GET", "/integrations", { token: forever });
+    expectError(response, 401, UNVERIFIED);
+  });
+
+  it("a service_role JWT without an expiry answers 401", async () => {
+    const forever = await hs256({ role: "service_role" }).sign(secretBytes(stack.jwtSecret));
+    const response = await stack.api("GET", "/integrations", { token: forever });
+    expectError(response, 401, UNVERIFIED);
+  });
+
+  it("a JWT for the owner without the authenticated audience answers 401", async () => {
+    const noAudience = await hs256({ role: "authenticated", email: stack.owner.email })
+      .setSubject(stack.owner.id)
+      .setExpirationTime("1h")
+      .sign(secretBytes(stack.jwtSecret));
+    const response = await stack.api("GET", "/integrations", { token: noAudience });
+    expectError(response, 401, "Invalid token: not issued for the authenticated audience");
+  });
+
+  it("a JWT for the owner issued for another audience answers 401", async () => {
+    const otherAudience = await hs256({ role: "authenticated", aud: "storage", email: stack.owner.email })
+      .setSubject(stack.owner.id)
+      .setExpirationTime("1h")
+      .sign(secretBytes(stack.jwtSecret));
+    const response = await stack.api("GET", "/integrations", { token: otherAudience });
+    expectError(response, 401, "Invalid token: not issued for the authenticated audience");
+  });
+
+  it("a JWT for the owner whose audiences include authenticated is accepted", async () => {
+    const audiences = await hs256({ role: "authenticated", aud: ["storage", "authenticated"], email: stack.owner.email })
+      .setSubject(stack.owner.id)
+      .setExpirationTime("1h")
+      .sign(secretBytes(stack.jwtSecret));
+    const response = await stack.api("GET", "/integrations", { token: audiences });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual([]);
+  });
+
   it("an unsigned JWT (alg none) claiming the service role", async () => {
     const unsigned = new UnsecuredJWT({ role: "service_role" }).setExpirationTime("1h").encode();
     const response = await stack.api("GET", "/integrations/credentials", { token: unsigned });
@@ -184,6 +229,74 @@ describe("requests without a valid bearer token answer 401", () => {
       .sign(privateKey);
     const response = await stack.api("GET", "/projects", { token });
     expectError(response, 401, "Invalid token: no verification key configured for algorithm ES256");
+  });
+});
+
+describe("credential reads refused for their token are audited", () => {
+  /** The credential-read audit rows, oldest first, with the columns that say who and why. */
+  async function credentialReadAudit() {
+    const rows = await stack.sql`
+      select actor_type, actor_id, actor_email, actor_role, actor_token_id, actor_token_name, outcome,
+             integration_ids, provider, project, message, request_id
+      from sfp.audit_log where action = 'credentials.read' order by id`;
+    return rows.map((row) => ({ ...row }));
+  }
+
+  const anonymousDenied = { actor_type: "anonymous", actor_id: null, actor_email: null, actor_role: null,
+    actor_token_id: null, actor_token_name: null, outcome: "denied", integration_ids: [] };
+
+  it("GET /integrations/credentials without a token: 401, and one 'denied' row for an anonymous actor", async () => {
+    await seed();
+    const response = await stack.api("GET", "/integrations/credentials?provider=github&project=acme/core", {
+      headers: { "x-request-id": "req-no-token-1" },
+    });
+    expectError(response, 401, MISSING);
+    expect(await credentialReadAudit()).toEqual([
+      { ...anonymousDenied, provider: "github", project: "acme/core", message: MISSING, request_id: "req-no-token-1" },
+    ]);
+  });
+
+  it("POST /integrations/credentials with a forged JWT: 401, and one 'denied' row with the body's filter", async () => {
+    await seed();
+    const forged = await userToken("another-secret-of-at-least-thirty-two-characters", stack.owner);
+    const response = await stack.api("POST", "/integrations/credentials", {
+      token: forged,
+      body: { provider: "github", project: "acme/core" },
+      headers: { "x-request-id": "req-forged-1" },
+    });
+    expectError(response, 401, UNVERIFIED);
+    expect(await credentialReadAudit()).toEqual([
+      { ...anonymousDenied, provider: "github", project: "acme/core", message: UNVERIFIED, request_id: "req-forged-1" },
+    ]);
+  });
+
+  it("an expired JWT for the owner: 401, audited as anonymous (the claims of a refused token are not trusted)", async () => {
+    await seed();
+    const expired = await userToken(stack.jwtSecret, stack.owner, Math.floor(Date.now() / 1000) - 60);
+    const response = await stack.api("GET", "/integrations/credentials?provider=github", {
+      token: expired,
+      headers: { "x-request-id": "req-expired-1" },
+    });
+    expectError(response, 401, EXPIRED);
+    expect(await credentialReadAudit()).toEqual([
+      { ...anonymousDenied, provider: "github", project: null, message: EXPIRED, request_id: "req-expired-1" },
+    ]);
+  });
+
+  it("a member's refused read is audited with the member as actor and the 403 message", async () => {
+    await seed();
+    const response = await stack.api("GET", "/integrations/credentials?provider=github&project=acme/core", {
+      token: stack.member.token,
+      headers: { "x-request-id": "req-member-1" },
+    });
+    expectError(response, 403, OWNER_OR_APPLICATION);
+    expect(await credentialReadAudit()).toEqual([
+      {
+        actor_type: "user", actor_id: stack.member.id, actor_email: stack.member.email, actor_role: "member",
+        actor_token_id: null, actor_token_name: null, outcome: "denied", integration_ids: [],
+        provider: "github", project: "acme/core", message: OWNER_OR_APPLICATION, request_id: "req-member-1",
+      },
+    ]);
   });
 });
 
@@ -273,22 +386,22 @@ describe("a member", () => {
     expectError(response, 403, OWNER_ONLY);
   });
 
-  it(`is refused GET /integrations/credentials with 403 "${OWNER_ONLY}" and sees no credential`, async () => {
+  it(`is refused GET /integrations/credentials with 403 "${OWNER_OR_APPLICATION}" and sees no credential`, async () => {
     await seed();
     const response = await stack.api("GET", "/integrations/credentials?provider=github&project=acme/core", {
       token: stack.member.token,
     });
-    expectError(response, 403, OWNER_ONLY);
+    expectError(response, 403, OWNER_OR_APPLICATION);
     expect(response.text).not.toContain(githubPat.token);
   });
 
-  it(`is refused POST /integrations/credentials with 403 "${OWNER_ONLY}" and sees no credential`, async () => {
+  it(`is refused POST /integrations/credentials with 403 "${OWNER_OR_APPLICATION}" and sees no credential`, async () => {
     await seed();
     const response = await stack.api("POST", "/integrations/credentials", {
       token: stack.member.token,
       body: { provider: "github", project: "acme/core" },
     });
-    expectError(response, 403, OWNER_ONLY);
+    expectError(response, 403, OWNER_OR_APPLICATION);
     expect(response.text).not.toContain(githubPat.token);
   });
 
@@ -311,12 +424,12 @@ describe("a member", () => {
 describe("a signed-in user who is not a team member is refused everywhere with 403", () => {
   const expected: Record<string, string> = {
     "POST /projects": OWNERS_CREATE_PROJECTS,
-    "GET /projects": OWNER_OR_MEMBER,
-    [`GET /projects/${encodeURIComponent("acme/core")}`]: OWNER_OR_MEMBER,
+    "GET /projects": OWNER_MEMBER_OR_APPLICATION,
+    [`GET /projects/${encodeURIComponent("acme/core")}`]: OWNER_MEMBER_OR_APPLICATION,
     "POST /integrations": OWNER_ONLY,
     "GET /integrations?provider=github": OWNER_ONLY,
-    "GET /integrations/credentials?provider=github&project=acme/core": OWNER_ONLY,
-    "POST /integrations/credentials": OWNER_ONLY,
+    "GET /integrations/credentials?provider=github&project=acme/core": OWNER_OR_APPLICATION,
+    "POST /integrations/credentials": OWNER_OR_APPLICATION,
   };
 
   it.each(routeCases)("%s", async (name, route) => {
@@ -331,7 +444,7 @@ describe("a signed-in user who is not a team member is refused everywhere with 4
   it("including a signed-in user unknown to the database", async () => {
     const stranger = await userToken(stack.jwtSecret, { id: randomUUID(), email: "stranger@example.test" });
     const response = await stack.api("GET", "/projects", { token: stranger });
-    expectError(response, 403, OWNER_OR_MEMBER);
+    expectError(response, 403, OWNER_MEMBER_OR_APPLICATION);
   });
 });
 
@@ -382,7 +495,7 @@ describe("asymmetric JWTs verified through SUPABASE_JWKS", () => {
     await seed();
     const token = await es256UserToken(signing, stack.member);
     const response = await stack.api("GET", "/integrations/credentials?provider=github&project=acme/core", { token });
-    expectError(response, 403, OWNER_ONLY);
+    expectError(response, 403, OWNER_OR_APPLICATION);
   });
 
   it("an ES256 token signed by another key under the same kid answers 401", async () => {
