@@ -89,18 +89,108 @@ as $$
       from sfp.integration_projects ip join sfp.projects p on p.id = ip.project_id
       where ip.integration_id = (_integration_json.i).id), '[]'::jsonb),
     'config', (_integration_json.i).config,
+    'version', (_integration_json.i).current_version,
     'created_at', (_integration_json.i).created_at,
     'updated_at', (_integration_json.i).updated_at
   )
 $$;
 
 /**
+ * The projects an integration is to be scoped to, from the documented isGlobal/projects
+ * pair: an empty array for a global integration. Errors (22023): 'Either isGlobal or
+ * projects must be specified', 'Specify either isGlobal or projects, not both', a null or
+ * malformed identifier, "Project 'x' not found" (the first missing one, in the order given).
+ */
+create function sfp._scope_project_ids(is_global boolean, projects text[]) returns uuid[]
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_missing text;
+  v_ids uuid[];
+begin
+  if array_position(_scope_project_ids.projects, null) is not null then
+    raise exception using errcode = '22023', message = 'projects must not contain null';
+  end if;
+  perform sfp._check_identifier(x) from unnest(_scope_project_ids.projects) as x;
+  if not coalesce(_scope_project_ids.is_global, false) and cardinality(coalesce(_scope_project_ids.projects, '{}')) = 0 then
+    raise exception using errcode = '22023', message = 'Either isGlobal or projects must be specified';
+  end if;
+  if coalesce(_scope_project_ids.is_global, false) and cardinality(coalesce(_scope_project_ids.projects, '{}')) > 0 then
+    raise exception using errcode = '22023', message = 'Specify either isGlobal or projects, not both';
+  end if;
+
+  select x into v_missing
+  from unnest(_scope_project_ids.projects) with ordinality as t(x, n)
+  where not exists (select 1 from sfp.projects p where p.identifier = t.x)
+  order by t.n limit 1;
+  if v_missing is not null then
+    raise exception using errcode = '22023', message = format('Project ''%s'' not found', v_missing);
+  end if;
+  select coalesce(array_agg(p.id order by p.identifier), '{}') into v_ids
+  from sfp.projects p where p.identifier = any (_scope_project_ids.projects);
+  return v_ids;
+end;
+$$;
+
+/**
+ * Raises 22023 unless `credentials` is a non-empty JSON object of at most 32 KiB (its fields
+ * are checked by the Edge Functions' schema of the provider and auth type).
+ */
+create function sfp._check_credentials(credentials jsonb) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if _check_credentials.credentials is null or jsonb_typeof(_check_credentials.credentials) <> 'object'
+     or _check_credentials.credentials = '{}'::jsonb then
+    raise exception using errcode = '22023', message = 'credentials must be a non-empty JSON object';
+  end if;
+  if octet_length(_check_credentials.credentials::text) > 32768 then
+    raise exception using errcode = '22023', message = 'credentials must be at most 32768 bytes of JSON';
+  end if;
+end;
+$$;
+
+/**
+ * Raises 22023 unless `config` is null or a JSON object.
+ */
+create function sfp._check_config(config jsonb) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if _check_config.config is not null and jsonb_typeof(_check_config.config) <> 'object' then
+    raise exception using errcode = '22023', message = 'config must be a JSON object';
+  end if;
+end;
+$$;
+
+/**
+ * Encrypts `credentials` as version `version` of an integration, under the current key.
+ */
+create function sfp._store_credentials(integration_id uuid, version integer, credentials jsonb, keyring jsonb)
+returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_sealed record;
+begin
+  select * into v_sealed from sfp._seal(_store_credentials.integration_id, _store_credentials.version,
+                                        _store_credentials.credentials, _store_credentials.keyring);
+  insert into sfp.credential_versions (integration_id, version, key_version, iv, ciphertext, mac)
+  values (_store_credentials.integration_id, _store_credentials.version, v_sealed.key_version, v_sealed.iv,
+          v_sealed.ciphertext, v_sealed.mac);
+end;
+$$;
+
+/**
  * Stores a new integration with its credentials encrypted under the current key, scoped
  * globally or to the listed projects, and audits it. Everything or nothing is written.
- * Callers: owners (through a trusted caller) and the service.
- * Errors: SF401; 42501 'Forbidden - Requires role: owner'; 22023 'Either isGlobal or projects must
- * be specified', 'Specify either isGlobal or projects, not both', "Project 'x' not found",
- * bad provider/auth type/credentials/config; SFK01; SFL01.
+ * Callers: owners (through a trusted caller) and the service, behind the log-safety guard.
+ * Errors: SF401; 42501 'Forbidden - Requires role: owner'; 22023 (see sfp._scope_project_ids,
+ * bad provider/auth type/credentials/config); SFK01; SFL02.
  * Cost: one encryption, 2 + (number of projects) inserts and one audit insert.
  */
 create function sfp_api.create_integration(
@@ -119,72 +209,33 @@ set search_path = ''
 as $$
 declare
   v_actor sfp.actor := sfp._actor(create_integration.context);
-  v_keyring jsonb := sfp._keyring(create_integration.keyring);
-  v_projects text[];
   v_project_ids uuid[];
-  v_missing text;
   v_integration sfp.integrations;
-  v_sealed record;
 begin
   perform sfp._require_role(v_actor, 'owner');
   perform sfp._require_guard();
 
-  -- VALIDATION: scope
-  if array_position(create_integration.projects, null) is not null then
-    raise exception using errcode = '22023', message = 'projects must not contain null';
-  end if;
-  perform sfp._check_identifier(x) from unnest(create_integration.projects) as x;
-  select coalesce(array_agg(distinct x), '{}') into v_projects
-  from unnest(coalesce(create_integration.projects, '{}')) as x;
-  if not coalesce(create_integration.is_global, false) and cardinality(v_projects) = 0 then
-    raise exception using errcode = '22023', message = 'Either isGlobal or projects must be specified';
-  end if;
-  if coalesce(create_integration.is_global, false) and cardinality(v_projects) > 0 then
-    raise exception using errcode = '22023', message = 'Specify either isGlobal or projects, not both';
-  end if;
-
-  -- VALIDATION: shape (the provider catalogue is checked by the Edge Functions)
+  -- VALIDATION (the provider catalogue itself is checked by the Edge Functions)
+  v_project_ids := sfp._scope_project_ids(create_integration.is_global, create_integration.projects);
   perform sfp._check_provider(create_integration.provider);
   if not coalesce(sfp._is_name(create_integration.auth_type), false) then
     raise exception using errcode = '22023', message = 'authType must be a lowercase name such as pat or basic_auth';
   end if;
-  if create_integration.credentials is null or jsonb_typeof(create_integration.credentials) <> 'object'
-     or create_integration.credentials = '{}'::jsonb then
-    raise exception using errcode = '22023', message = 'credentials must be a non-empty JSON object';
-  end if;
-  if octet_length(create_integration.credentials::text) > 32768 then
-    raise exception using errcode = '22023', message = 'credentials must be at most 32768 bytes of JSON';
-  end if;
-  if create_integration.config is not null and jsonb_typeof(create_integration.config) <> 'object' then
-    raise exception using errcode = '22023', message = 'config must be a JSON object';
-  end if;
-
-  -- VALIDATION: every listed project exists (the first missing one, in the order given)
-  select x into v_missing
-  from unnest(create_integration.projects) with ordinality as t(x, n)
-  where not exists (select 1 from sfp.projects p where p.identifier = t.x)
-  order by t.n limit 1;
-  if v_missing is not null then
-    raise exception using errcode = '22023', message = format('Project ''%s'' not found', v_missing);
-  end if;
-  select coalesce(array_agg(p.id), '{}') into v_project_ids from sfp.projects p where p.identifier = any (v_projects);
+  perform sfp._check_credentials(create_integration.credentials);
+  perform sfp._check_config(create_integration.config);
 
   insert into sfp.integrations (provider, auth_type, is_global, config, created_by)
-  values (create_integration.provider, create_integration.auth_type, coalesce(create_integration.is_global, false),
+  values (create_integration.provider, create_integration.auth_type, cardinality(v_project_ids) = 0,
           coalesce(create_integration.config, '{}'), v_actor.user_id)
   returning * into v_integration;
-
-  select * into v_sealed from sfp._seal(v_integration.id, 1, create_integration.credentials, v_keyring);
-  insert into sfp.credential_versions (integration_id, version, key_version, iv, ciphertext, mac)
-  values (v_integration.id, 1, v_sealed.key_version, v_sealed.iv, v_sealed.ciphertext, v_sealed.mac);
-
+  perform sfp._store_credentials(v_integration.id, 1, create_integration.credentials,
+                                 sfp._keyring(create_integration.keyring));
   insert into sfp.integration_projects (integration_id, project_id)
   select v_integration.id, x from unnest(v_project_ids) as x;
 
   perform sfp._audit(v_actor, 'integration.create', 'succeeded', create_integration.context,
     integration_ids => array[v_integration.id], provider => v_integration.provider,
-    details => jsonb_build_object('auth_type', v_integration.auth_type, 'is_global', v_integration.is_global,
-                                  'projects', to_jsonb(v_projects)));
+    details => sfp._integration_json(v_integration));
   return sfp._integration_json(v_integration);
 end;
 $$;

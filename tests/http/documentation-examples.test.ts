@@ -48,6 +48,7 @@ describe("the complete workflow example", () => {
       is_global: true,
       projects: [],
       config: {},
+      version: 1,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

@@ -348,6 +348,7 @@ describe("listings show metadata, never credentials", () => {
       is_global: isGlobal,
       projects,
       config: {},
+      version: 1,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
