@@ -8,6 +8,7 @@ import type { AppEnv } from "../_shared/app.ts";
 import { errorBody } from "../_shared/errors.ts";
 import { createServices } from "../_shared/start.ts";
 import { createApplicationTokensApp } from "../application-tokens/app.ts";
+import { createAuditLogsApp } from "../audit-logs/app.ts";
 import { createHealthApp } from "../health/app.ts";
 import { createIntegrationsApp } from "../integrations/app.ts";
 import { createProjectsApp } from "../projects/app.ts";
@@ -16,6 +17,7 @@ import { createUsersApp } from "../users/app.ts";
 const services = createServices(Deno.env.toObject());
 const functions: Record<string, Hono<AppEnv>> = {
   "application-tokens": createApplicationTokensApp(services),
+  "audit-logs": createAuditLogsApp(services),
   health: createHealthApp(services),
   integrations: createIntegrationsApp(services),
   projects: createProjectsApp(services),
@@ -43,8 +45,14 @@ const server = Deno.serve({
   return app.fetch(new Request(url, request), { remoteAddr });
 });
 
+// Hosted Supabase runs this from pg_cron (README); locally the server does it.
+const sealer = setInterval(() => {
+  services.db.query((sql) => sql`select sfp_api.seal_audit_log()`).catch(() => {});
+}, Number(Deno.env.get("SFP_AUDIT_SEAL_SECONDS") ?? "5") * 1000);
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
+    clearInterval(sealer);
     await server.shutdown();
     await services.db.close();
     Deno.exit(0);

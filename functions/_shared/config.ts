@@ -25,6 +25,7 @@ const environment = z.object({
   SFP_ENCRYPTION_KEYS: z.string().min(1, "SFP_ENCRYPTION_KEYS is required"),
   SFP_ENCRYPTION_KEY_CURRENT: z.string().regex(/^\d{1,9}$/).optional(),
   SFP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1048576).default(65536),
+  SFP_CREDENTIAL_VERSIONS_KEPT: z.coerce.number().int().min(1).max(1000).default(10),
 });
 
 export interface Config {
@@ -39,6 +40,7 @@ export interface Config {
   serviceRoleKey?: string;
   keyRing: KeyRing;
   maxBodyBytes: number;
+  versionsKept: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -60,5 +62,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
     keyRing: parseKeyRing(e.SFP_ENCRYPTION_KEYS, e.SFP_ENCRYPTION_KEY_CURRENT),
     maxBodyBytes: e.SFP_MAX_BODY_BYTES,
+    versionsKept: e.SFP_CREDENTIAL_VERSIONS_KEPT,
   };
 }

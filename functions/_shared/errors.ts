@@ -34,9 +34,9 @@ export function reasonPhrase(status: number): string {
   return REASON[status] ?? "Error";
 }
 
-/** A failure with a message that is safe to show the client. */
+/** A failure with a message that is safe to show the client, and optional extra fields. */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly extra: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -45,10 +45,27 @@ export interface ErrorBody {
   statusCode: number;
   message: string;
   error: string;
+  [extra: string]: unknown;
 }
 
-export function errorBody(status: number, message: string): ErrorBody {
-  return { statusCode: status, message, error: reasonPhrase(status) };
+export function errorBody(status: number, message: string, extra: Record<string, unknown> = {}): ErrorBody {
+  return { statusCode: status, message, error: reasonPhrase(status), ...extra };
+}
+
+/**
+ * Fields our SQL functions put in an error's DETAIL as JSON (e.g. the current version of a
+ * check-and-set conflict), camelCased for the body.
+ */
+function detailFields(error: unknown): Record<string, unknown> {
+  const detail = (error as { detail?: unknown })?.detail;
+  if (typeof detail !== "string" || !detail.startsWith("{")) return {};
+  try {
+    return Object.fromEntries(
+      Object.entries(JSON.parse(detail)).map(([key, value]) => [key.replace(/_(.)/g, (_, c) => c.toUpperCase()), value]),
+    );
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -59,7 +76,9 @@ export function errorBody(status: number, message: string): ErrorBody {
 export function apiErrorFromDatabase(error: unknown): ApiError | null {
   const code = (error as { code?: unknown })?.code;
   if (typeof code !== "string") return null;
-  if (code in SQLSTATE_STATUS) return new ApiError(SQLSTATE_STATUS[code], String((error as Error).message));
+  if (code in SQLSTATE_STATUS) {
+    return new ApiError(SQLSTATE_STATUS[code], String((error as Error).message), detailFields(error));
+  }
   if (code.startsWith("22")) return new ApiError(400, "Invalid input: the database refused a value of the request");
   return null;
 }

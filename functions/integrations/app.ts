@@ -1,14 +1,21 @@
 import type { Context } from "hono";
 import { jsonb } from "../_shared/database.ts";
 import { type AppEnv, createFunctionApp, type Services } from "../_shared/app.ts";
-import { jsonBody, queryParams } from "../_shared/validation.ts";
+import { ApiError } from "../_shared/errors.ts";
+import type { Provider } from "../_shared/providers.ts";
+import { jsonBody, parseOrThrow, queryParams } from "../_shared/validation.ts";
 import {
   createIntegrationBody,
   type CredentialsFilter,
   credentialsFilter,
   type CredentialsOutcome,
+  credentialsProblem,
   credentialsResponse,
+  expectedVersion,
+  integrationId,
   listIntegrationsQuery,
+  rollbackBody,
+  updateIntegrationBody,
 } from "./schemas.ts";
 
 /**
@@ -67,7 +74,77 @@ export function createIntegrationsApp(services: Services) {
   // The older documented form: POST with {provider?, project?} as JSON.
   app.post("/credentials", async (c) => readCredentials(c, await jsonBody(c, credentialsFilter)));
 
+  // One integration: its metadata (with the version as ETag), changes, rollback, deletion.
+  app.get("/:id", async (c) => {
+    const id = parseOrThrow(integrationId, c.req.param("id"));
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.get_integration(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
+    );
+    return withVersion(c, row.integration);
+  });
+
+  app.patch("/:id", async (c) => {
+    const id = parseOrThrow(integrationId, c.req.param("id"));
+    const body = await jsonBody(c, updateIntegrationBody);
+    const expected = expectedVersion(c.req.header("if-match"), body.version);
+    let authType = body.authType;
+    if (body.credentials !== undefined) {
+      // New credentials must fit the integration's provider and (new or current) auth type,
+      // which only the database knows: one read first. The pair is then written together.
+      const [row] = await db.query((sql) =>
+        sql`select sfp_api.get_integration(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
+      );
+      const current = row.integration as { provider: Provider; auth_type: string };
+      authType ??= current.auth_type;
+      const problem = credentialsProblem(current.provider, authType, body.credentials);
+      if (problem) throw new ApiError(400, problem);
+    } else if (authType !== undefined) {
+      throw new ApiError(400, "authType can only change together with credentials");
+    }
+    const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql) =>
+      sql`select sfp_api.update_integration(id => ${id}::uuid,
+            credentials => ${body.credentials === undefined ? null : jsonb(sql, body.credentials)}::jsonb,
+            auth_type => ${authType ?? null}, config => ${body.config === undefined ? null : jsonb(sql, body.config)}::jsonb,
+            is_global => ${body.isGlobal ?? null}, projects => ${body.projects === undefined ? null : sql.array(body.projects)}::text[],
+            expected_version => ${expected ?? null}::integer, versions_kept => ${config.versionsKept},
+            context => ${jsonb(sql, c.get("context"))}::jsonb,
+            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as integration`
+    );
+    return withVersion(c, row.integration);
+  });
+
+  app.post("/:id/rollback", async (c) => {
+    const id = parseOrThrow(integrationId, c.req.param("id"));
+    const body = await jsonBody(c, rollbackBody);
+    const expected = expectedVersion(c.req.header("if-match"), undefined);
+    const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql) =>
+      sql`select sfp_api.rollback_integration(id => ${id}::uuid, version => ${body.version},
+            expected_version => ${expected ?? null}::integer, versions_kept => ${config.versionsKept},
+            context => ${jsonb(sql, c.get("context"))}::jsonb,
+            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as integration`
+    );
+    return withVersion(c, row.integration);
+  });
+
+  app.delete("/:id", async (c) => {
+    const id = parseOrThrow(integrationId, c.req.param("id"));
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.delete_integration(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
+    );
+    return c.json(row.integration);
+  });
+
   return app;
+}
+
+interface IntegrationMetadata {
+  version: number;
+}
+
+/** The integration's metadata, with its version as the ETag a later If-Match can send. */
+function withVersion(c: Context<AppEnv>, integration: IntegrationMetadata) {
+  c.header("etag", `"${integration.version}"`);
+  return c.json(integration);
 }
 
 /** What a refused credential read asked for, when it can be read and is valid; else nothing. */

@@ -43,14 +43,9 @@ export const createIntegrationBody = createIntegrationShape.transform((body, ctx
     ctx.addIssue({ code: "custom", message: "authType is required" });
     return z.NEVER;
   }
-  const found = credentialsSchemaFor(body.provider, authType);
-  if ("error" in found) {
-    ctx.addIssue({ code: "custom", message: found.error });
-    return z.NEVER;
-  }
-  const credentials = found.schema.safeParse(body.credentials);
-  if (!credentials.success) {
-    ctx.addIssue({ code: "custom", path: ["credentials"], message: describeIssues(credentials.error) });
+  const problem = credentialsProblem(body.provider, authType, body.credentials);
+  if (problem) {
+    ctx.addIssue({ code: "custom", message: problem });
     return z.NEVER;
   }
   return {
@@ -63,6 +58,60 @@ export const createIntegrationBody = createIntegrationShape.transform((body, ctx
     config: body.config ?? {},
   };
 });
+
+/** Why `credentials` do not fit the provider and auth type (a 400 message), or null. */
+export function credentialsProblem(provider: Provider, authType: string, credentials: unknown): string | null {
+  const found = credentialsSchemaFor(provider, authType);
+  if ("error" in found) return found.error;
+  const parsed = found.schema.safeParse(credentials);
+  return parsed.success ? null : `credentials: ${describeIssues(parsed.error)}`;
+}
+
+/**
+ * PATCH /integrations/{id}: any of credentials (with authType, to change the auth type too),
+ * config, and the scope (isGlobal or projects, as on create); `version` for check-and-set.
+ */
+export const updateIntegrationBody = z.strictObject({
+  credentials: jsonObject.optional(),
+  authType: authTypeName.optional(),
+  auth_type: authTypeName.optional(),
+  config: jsonObject.optional(),
+  isGlobal: z.boolean().optional(),
+  is_global: z.boolean().optional(),
+  projects: z.array(projectIdentifier).max(100, "at most 100 projects").optional(),
+  version: z.number().int().positive().optional(),
+}).transform((body, ctx) => ({
+  credentials: body.credentials,
+  authType: oneSpelling(body.authType, body.auth_type, "authType", "auth_type", ctx),
+  config: body.config,
+  isGlobal: oneSpelling(body.isGlobal, body.is_global, "isGlobal", "is_global", ctx),
+  projects: body.projects,
+  version: body.version,
+}));
+
+/** POST /integrations/{id}/rollback */
+export const rollbackBody = z.strictObject({
+  version: z.number({ message: "version is required" }).int().positive(),
+});
+
+export const integrationId = z.uuid({ message: "integration id must be a UUID" });
+
+/**
+ * The expected version of a check-and-set, from the body's `version` or an If-Match header
+ * ("3" or 3); both given must agree.
+ */
+export function expectedVersion(ifMatch: string | undefined, bodyVersion: number | undefined): number | undefined {
+  let fromHeader: number | undefined;
+  if (ifMatch !== undefined) {
+    const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
+    if (!match) throw new ApiError(400, 'If-Match must be a version, e.g. "3"');
+    fromHeader = Number(match[1]);
+  }
+  if (fromHeader !== undefined && bodyVersion !== undefined && fromHeader !== bodyVersion) {
+    throw new ApiError(400, "If-Match and version disagree: send one of them");
+  }
+  return fromHeader ?? bodyVersion;
+}
 
 function oneSpelling<T>(
   camel: T | undefined,

@@ -1,7 +1,7 @@
 import { jsonb } from "../_shared/database.ts";
 import { createFunctionApp, type Services } from "../_shared/app.ts";
 import { jsonBody, parseOrThrow, projectIdentifier, queryParams } from "../_shared/validation.ts";
-import { createProjectBody, noQuery } from "./schemas.ts";
+import { createProjectBody, deleteProjectQuery, noQuery } from "./schemas.ts";
 
 /**
  * /projects: register, list and read projects. Each handler is one sfp_api call; roles and
@@ -35,6 +35,17 @@ export function createProjectsApp(services: Services) {
     const identifier = parseOrThrow(projectIdentifier, c.req.param("identifier"));
     const [row] = await db.query((sql) =>
       sql`select sfp_api.get_project(identifier => ${identifier},
+            context => ${jsonb(sql, c.get("context"))}::jsonb) as project`
+    );
+    return c.json(row.project);
+  });
+
+  // ?force=true also removes the scope of integrations scoped to this project alone.
+  app.delete("/:identifier{.+}", async (c) => {
+    const { force } = queryParams(c, deleteProjectQuery);
+    const identifier = parseOrThrow(projectIdentifier, c.req.param("identifier"));
+    const [row] = await db.query((sql) =>
+      sql`select sfp_api.delete_project(identifier => ${identifier}, force => ${force === "true"},
             context => ${jsonb(sql, c.get("context"))}::jsonb) as project`
     );
     return c.json(row.project);

@@ -9,3 +9,8 @@ export type CreateProjectBody = z.infer<typeof createProjectBody>;
 
 /** GET /projects and GET /projects/{identifier} take no query parameters. */
 export const noQuery = z.strictObject({});
+
+/** DELETE /projects/{identifier}?force=true */
+export const deleteProjectQuery = z.strictObject({
+  force: z.enum(["true", "false"], { message: "force must be true or false" }).optional(),
+});
