@@ -4,11 +4,12 @@
 -- stopping it anywhere loses nothing: running it again carries on where it stopped.
 
 /**
- * How many stored credential versions each key version encrypts, and which key versions the
- * given key ring lacks (rows under those cannot be read until the key is back in the ring).
+ * How many stored credential versions each key version encrypts, and whether each is among
+ * `available_versions` (the versions of the caller's key ring: a row under a version that is
+ * not there cannot be read until its key is back). Takes versions, not keys: no secret here.
  * Callers: owners, the service. Errors: SF401, 42501.
  */
-create function sfp_api.key_versions_in_use(context jsonb default '{}', keyring jsonb default null)
+create function sfp_api.key_versions_in_use(available_versions integer[] default '{}', context jsonb default '{}')
 returns jsonb
 language plpgsql
 security definer
@@ -16,20 +17,18 @@ set search_path = ''
 as $$
 declare
   v_actor sfp.actor := sfp._actor(key_versions_in_use.context);
-  v_keyring jsonb := sfp._keyring(key_versions_in_use.keyring);
 begin
   perform sfp._require_role(v_actor, 'owner');
   return coalesce((
     select jsonb_agg(jsonb_build_object(
-             'key_version', cv.key_version,
-             'rows', count(*),
-             'in_key_ring', v_keyring is not null and (v_keyring -> 'keys') ? cv.key_version::text)
-           order by cv.key_version)
-    from sfp.credential_versions cv group by cv.key_version), '[]'::jsonb);
+             'key_version', k.key_version, 'rows', k.rows,
+             'available', k.key_version = any (coalesce(key_versions_in_use.available_versions, '{}')))
+           order by k.key_version)
+    from (select cv.key_version, count(*) as rows from sfp.credential_versions cv group by cv.key_version) k), '[]'::jsonb);
 end;
 $$;
-revoke all on function sfp_api.key_versions_in_use(jsonb, jsonb) from public, anon, authenticated;
-grant execute on function sfp_api.key_versions_in_use(jsonb, jsonb) to service_role;
+revoke all on function sfp_api.key_versions_in_use(integer[], jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.key_versions_in_use(integer[], jsonb) to service_role;
 
 /**
  * Re-encrypts up to `batch_size` stored credential versions that are not under the key

@@ -1,0 +1,39 @@
+/**
+ * `npm run audit:verify`: seals what is committed, then re-walks the audit log's hash chain
+ * and reports the first broken row (exit code 1), or the chain's head hash, worth recording
+ * somewhere else: it proves later that nobody rewrote the log since.
+ */
+import { connectAsService, reason } from "./connection.ts";
+
+interface Verification {
+  ok: boolean;
+  checked: number;
+  unsealed: number;
+  head_seq: number;
+  head_hash: string;
+  first_broken: { seq: number; audit_id: number; reason: string } | null;
+}
+
+async function main() {
+  const sql = connectAsService();
+  try {
+    await sql`select sfp_api.seal_audit_log()`;
+    const [{ result }] = await sql<{ result: Verification }[]>`select sfp_api.verify_audit_log() as result`;
+    if (result.ok) {
+      console.log(`Audit log intact: ${result.checked} row(s) checked; head ${result.head_seq} ${result.head_hash}.`);
+      if (result.unsealed > 0) console.log(`${result.unsealed} row(s) not sealed yet (not covered).`);
+    } else {
+      const broken = result.first_broken!;
+      console.log(`Audit log BROKEN at chain position ${broken.seq} (audit row ${broken.audit_id}): ${broken.reason}.`);
+      console.log(`${result.checked} row(s) before it are intact.`);
+      process.exitCode = 1;
+    }
+  } catch (error) {
+    console.error(`Audit verification failed: ${reason(error)}`);
+    process.exitCode = 2;
+  } finally {
+    await sql.end();
+  }
+}
+
+main();
