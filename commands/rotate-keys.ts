@@ -20,15 +20,15 @@ interface Batch {
 
 function bar(done: number, total: number): string {
   const width = 30;
-  const filled = total === 0 ? width : Math.round((done / total) * width);
+  const filled = total === 0 ? width : Math.min(width, Math.round((done / total) * width));
   return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`;
 }
 
 async function main() {
-  const ring = keyRing();
-  const sql = connectAsService();
+  let sql: ReturnType<typeof connectAsService> | undefined;
   try {
-    let total: number | undefined;
+    const ring = keyRing();
+    sql = connectAsService();
     let done = 0;
     for (;;) {
       const [, [{ batch }]] = await sql.begin((tx) => [
@@ -36,9 +36,9 @@ async function main() {
         tx<{ batch: Batch }[]>`select sfp_api.rewrap_credentials(batch_size => ${batchSize},
           keyring => ${tx.json(ring.sqlArgument)}::jsonb) as batch`,
       ]);
-      total ??= batch.rewrapped + batch.remaining;
       done += batch.rewrapped;
-      const line = `Re-encrypting under key version ${batch.current_key_version} ${bar(done, total)}`;
+      // The total grows if rows are written under an old key meanwhile (a server still on the old ring).
+      const line = `Re-encrypting under key version ${batch.current_key_version} ${bar(done, done + batch.remaining)}`;
       process.stdout.write(process.stdout.isTTY ? `\r${line}` : `${line}\n`);
       if (batch.remaining === 0) break;
       if (batch.rewrapped === 0) {
@@ -52,13 +52,15 @@ async function main() {
     const [{ versions }] = await sql<{ versions: { key_version: number; rows: number; available: boolean }[] }[]>`
       select sfp_api.key_versions_in_use(available_versions => ${ring.versions}::integer[]) as versions`;
     for (const v of versions) console.log(`Key version ${v.key_version}: ${v.rows} credential version(s).`);
-    const retirable = ring.versions.filter((version) => !versions.some((v) => v.key_version === version));
+    const retirable = ring.versions.filter((version) =>
+      version !== ring.current && !versions.some((v) => v.key_version === version)
+    );
     if (retirable.length) console.log(`No stored credential needs key version(s) ${retirable.join(", ")}: they can be retired.`);
   } catch (error) {
     console.error(`\nKey rotation stopped: ${reason(error)}`);
     process.exitCode = 1;
   } finally {
-    await sql.end();
+    await sql?.end();
   }
 }
 

@@ -29,7 +29,7 @@ export function createAuditLogsApp(services: Services) {
 
   // Every matching row, one JSON object per line, fetched page by page as the client reads.
   app.get("/export", (c) => {
-    const query = queryParams(c, auditLogQuery);
+    const query = queryParams(c, auditLogQuery.omit({ limit: true }));
     const filters = filtersOf(query);
     const context = c.get("context");
     let cursor: string | null = query.cursor ?? null;

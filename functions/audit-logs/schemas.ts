@@ -17,7 +17,7 @@ export const auditLogQuery = z.strictObject({
 export type AuditLogQuery = z.infer<typeof auditLogQuery>;
 
 /** The filters as sfp_api.list_audit_log takes them. */
-export function filtersOf(query: AuditLogQuery): Record<string, string> {
+export function filtersOf(query: Partial<AuditLogQuery>): Record<string, string> {
   const { limit: _limit, cursor: _cursor, ...filters } = query;
   return Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)) as Record<string, string>;
 }

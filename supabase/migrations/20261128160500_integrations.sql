@@ -55,6 +55,8 @@ create index integration_projects_project_idx on sfp.integration_projects (proje
 create table sfp.credential_versions (
   integration_id uuid not null references sfp.integrations (id) on delete cascade,
   version integer not null,
+  -- The auth type these credentials are for: a rollback restores both together.
+  auth_type text not null,
   key_version integer not null,
   iv bytea not null constraint iv_is_16_bytes check (octet_length(iv) = 16),
   ciphertext bytea not null,
@@ -102,7 +104,7 @@ $$;
  * malformed identifier, "Project 'x' not found" (the first missing one, in the order given).
  */
 create function sfp._scope_project_ids(is_global boolean, projects text[]) returns uuid[]
-language plpgsql stable
+language plpgsql volatile
 set search_path = ''
 as $$
 declare
@@ -120,6 +122,8 @@ begin
     raise exception using errcode = '22023', message = 'Specify either isGlobal or projects, not both';
   end if;
 
+  -- Held until commit: a project deleted meanwhile is either seen missing here, or waits.
+  perform 1 from sfp.projects p where p.identifier = any (_scope_project_ids.projects) for share;
   select x into v_missing
   from unnest(_scope_project_ids.projects) with ordinality as t(x, n)
   where not exists (select 1 from sfp.projects p where p.identifier = t.x)
@@ -167,9 +171,10 @@ end;
 $$;
 
 /**
- * Encrypts `credentials` as version `version` of an integration, under the current key.
+ * Encrypts `credentials` (for `auth_type`) as version `version` of an integration, under the
+ * current key.
  */
-create function sfp._store_credentials(integration_id uuid, version integer, credentials jsonb, keyring jsonb)
+create function sfp._store_credentials(integration_id uuid, version integer, auth_type text, credentials jsonb, keyring jsonb)
 returns void
 language plpgsql volatile
 set search_path = ''
@@ -179,9 +184,9 @@ declare
 begin
   select * into v_sealed from sfp._seal(_store_credentials.integration_id, _store_credentials.version,
                                         _store_credentials.credentials, _store_credentials.keyring);
-  insert into sfp.credential_versions (integration_id, version, key_version, iv, ciphertext, mac)
-  values (_store_credentials.integration_id, _store_credentials.version, v_sealed.key_version, v_sealed.iv,
-          v_sealed.ciphertext, v_sealed.mac);
+  insert into sfp.credential_versions (integration_id, version, auth_type, key_version, iv, ciphertext, mac)
+  values (_store_credentials.integration_id, _store_credentials.version, _store_credentials.auth_type,
+          v_sealed.key_version, v_sealed.iv, v_sealed.ciphertext, v_sealed.mac);
 end;
 $$;
 
@@ -228,7 +233,7 @@ begin
   values (create_integration.provider, create_integration.auth_type, cardinality(v_project_ids) = 0,
           coalesce(create_integration.config, '{}'), v_actor.user_id)
   returning * into v_integration;
-  perform sfp._store_credentials(v_integration.id, 1, create_integration.credentials,
+  perform sfp._store_credentials(v_integration.id, 1, v_integration.auth_type, create_integration.credentials,
                                  sfp._keyring(create_integration.keyring));
   insert into sfp.integration_projects (integration_id, project_id)
   select v_integration.id, x from unnest(v_project_ids) as x;

@@ -41,10 +41,11 @@ end;
 $$;
 
 /**
- * The decrypted credentials of one stored version. Errors: SF404 when that version is no
- * longer kept; SFK01, SFK02.
+ * One stored version, decrypted: its auth type and credentials. Errors: SF404 when that
+ * version is no longer kept; SFK01, SFK02.
  */
-create function sfp._credentials_of(integration_id uuid, version integer, keyring jsonb) returns jsonb
+create function sfp._credentials_of(integration_id uuid, version integer, keyring jsonb,
+                                    out auth_type text, out credentials jsonb)
 language plpgsql stable
 set search_path = ''
 as $$
@@ -57,16 +58,19 @@ begin
     raise exception using errcode = 'SF404',
       message = format('Version %s of integration ''%s'' is not kept', _credentials_of.version, _credentials_of.integration_id);
   end if;
-  return sfp._open(v_row.integration_id, v_row.version, v_row.key_version, v_row.iv, v_row.ciphertext, v_row.mac,
-                   _credentials_of.keyring);
+  auth_type := v_row.auth_type;
+  credentials := sfp._open(v_row.integration_id, v_row.version, v_row.key_version, v_row.iv, v_row.ciphertext,
+                           v_row.mac, _credentials_of.keyring);
 end;
 $$;
 
 /**
- * Makes `credentials` the next version of a locked integration, and forgets versions older
- * than the last `versions_kept`. Returns the integration as updated.
+ * Makes `credentials` (for `auth_type`) the next version of a locked integration, sets its
+ * auth type to match, and forgets versions older than the last `versions_kept`. Returns the
+ * integration as updated.
  */
-create function sfp._next_version(integration sfp.integrations, credentials jsonb, keyring jsonb, versions_kept integer)
+create function sfp._next_version(integration sfp.integrations, auth_type text, credentials jsonb, keyring jsonb,
+                                  versions_kept integer)
 returns sfp.integrations
 language plpgsql volatile
 set search_path = ''
@@ -78,8 +82,9 @@ begin
   if _next_version.versions_kept is null or _next_version.versions_kept not between 1 and 1000 then
     raise exception using errcode = '22023', message = 'versions_kept must be from 1 to 1000';
   end if;
-  perform sfp._store_credentials((_next_version.integration).id, v_version, _next_version.credentials, _next_version.keyring);
-  update sfp.integrations i set current_version = v_version, updated_at = now()
+  perform sfp._store_credentials((_next_version.integration).id, v_version, _next_version.auth_type,
+                                 _next_version.credentials, _next_version.keyring);
+  update sfp.integrations i set current_version = v_version, auth_type = _next_version.auth_type, updated_at = now()
   where i.id = (_next_version.integration).id
   returning * into v_integration;
   delete from sfp.credential_versions cv
@@ -146,6 +151,7 @@ declare
   v_integration sfp.integrations;
   v_project_ids uuid[];
   v_changed text[] := '{}';
+  v_current record;
 begin
   perform sfp._require_role(v_actor, 'owner');
   perform sfp._require_guard();
@@ -171,18 +177,18 @@ begin
     v_project_ids := sfp._scope_project_ids(update_integration.is_global, update_integration.projects);
   end if;
 
-  -- The new version: new credentials, or the current ones stored again.
-  v_integration := sfp._next_version(v_integration,
-    coalesce(update_integration.credentials,
-             sfp._credentials_of(v_integration.id, v_integration.current_version, v_keyring)),
-    v_keyring, update_integration.versions_kept);
+  -- The new version: new credentials (and auth type), or the current ones stored again.
   if update_integration.credentials is not null then
     v_changed := v_changed || 'credentials'::text;
-  end if;
-  if update_integration.auth_type is not null and update_integration.auth_type <> v_integration.auth_type then
-    update sfp.integrations i set auth_type = update_integration.auth_type where i.id = v_integration.id
-    returning * into v_integration;
-    v_changed := v_changed || 'auth_type'::text;
+    if coalesce(update_integration.auth_type, v_integration.auth_type) <> v_integration.auth_type then
+      v_changed := v_changed || 'auth_type'::text;
+    end if;
+    v_integration := sfp._next_version(v_integration, coalesce(update_integration.auth_type, v_integration.auth_type),
+      update_integration.credentials, v_keyring, update_integration.versions_kept);
+  else
+    select * into v_current from sfp._credentials_of(v_integration.id, v_integration.current_version, v_keyring);
+    v_integration := sfp._next_version(v_integration, v_current.auth_type, v_current.credentials, v_keyring,
+      update_integration.versions_kept);
   end if;
   if update_integration.config is not null then
     update sfp.integrations i set config = update_integration.config where i.id = v_integration.id
@@ -208,7 +214,8 @@ revoke all on function sfp_api.update_integration(uuid, jsonb, text, jsonb, bool
 grant execute on function sfp_api.update_integration(uuid, jsonb, text, jsonb, boolean, text[], integer, integer, jsonb, jsonb) to service_role;
 
 /**
- * Makes the credentials of a kept older version current again, as a new version.
+ * Makes the credentials (and their auth type) of a kept older version current again, as a
+ * new version.
  * With `expected_version`, refused (SF409) unless it is current.
  * Callers: owners, the service, behind the log-safety guard.
  * Errors: SF401, 42501, SF404 (integration, or a version no longer kept), SF409, SFK01,
@@ -230,6 +237,7 @@ declare
   v_actor sfp.actor := sfp._actor(rollback_integration.context);
   v_keyring jsonb := sfp._keyring(rollback_integration.keyring);
   v_integration sfp.integrations;
+  v_restored record;
 begin
   perform sfp._require_role(v_actor, 'owner');
   perform sfp._require_guard();
@@ -239,8 +247,8 @@ begin
     raise exception using errcode = '22023', message = 'version is required';
   end if;
 
-  v_integration := sfp._next_version(v_integration,
-    sfp._credentials_of(v_integration.id, rollback_integration.version, v_keyring), v_keyring,
+  select * into v_restored from sfp._credentials_of(v_integration.id, rollback_integration.version, v_keyring);
+  v_integration := sfp._next_version(v_integration, v_restored.auth_type, v_restored.credentials, v_keyring,
     rollback_integration.versions_kept);
 
   perform sfp._audit(v_actor, 'integration.rollback', 'succeeded', rollback_integration.context,
@@ -305,6 +313,11 @@ begin
     raise exception using errcode = 'SF404', message = format('Project ''%s'' not found', delete_project.identifier);
   end if;
 
+  -- Lock the integrations scoped here first: two deletions of projects sharing an
+  -- integration then queue, and the second sees that the integration is now scoped to it alone.
+  perform 1 from sfp.integrations i
+  where exists (select 1 from sfp.integration_projects ip where ip.integration_id = i.id and ip.project_id = v_project.id)
+  order by i.id for update;
   select coalesce(array_agg(ip.integration_id order by ip.integration_id), '{}') into v_only_here
   from sfp.integration_projects ip
   where ip.project_id = v_project.id

@@ -109,12 +109,16 @@ describe("the audit log is append-only", () => {
     expect(await stack.sql`select * from sfp.audit_log order by id`).toEqual(before);
   });
 
-  it("the superuser cannot TRUNCATE the audit log", async () => {
+  it("the superuser cannot TRUNCATE the audit log, nor it with its hash chain", async () => {
     const before = await arrangeAuditedRead();
+    await stack.sql`select sfp_api.seal_audit_log()`;
 
-    const error = await refusal(stack.sql`truncate sfp.audit_log`);
-
-    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: "The audit log is append-only" });
+    // Alone, the chain's foreign key refuses it first; together, the append-only triggers do.
+    const alone = await refusal(stack.sql`truncate sfp.audit_log`);
+    expect({ code: alone.code, message: alone.message })
+      .toEqual({ code: "0A000", message: "cannot truncate a table referenced in a foreign key constraint" });
+    const together = await refusal(stack.sql`truncate sfp.audit_log, sfp.audit_chain`);
+    expect({ code: together.code, message: together.message }).toEqual({ code: "42501", message: "The audit log is append-only" });
     expect(await stack.sql`select * from sfp.audit_log order by id`).toEqual(before);
   });
 });
