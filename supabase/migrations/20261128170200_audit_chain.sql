@@ -114,7 +114,8 @@ revoke all on function sfp_api.seal_audit_log(integer) from public, anon, authen
 grant execute on function sfp_api.seal_audit_log(integer) to service_role;
 
 /**
- * Re-walks the chain from its start: recomputes every sealed row's hash from its content and
+ * Seals what has committed, then re-walks the chain from its start: recomputes every sealed
+ * row's hash from its content and
  * every link from the previous one. Returns {"ok", "checked", "unsealed", "head_seq",
  * "head_hash", "first_broken": {"seq", "audit_id", "reason"} | null}. Reasons: "row changed"
  * (content differs from its hash), "row missing" (a sealed row was deleted), "link broken"
@@ -137,6 +138,8 @@ declare
   v_broken jsonb;
 begin
   perform sfp._require_role(v_actor, 'owner');
+  -- What has committed since the last seal is chained first, so that it is checked too.
+  perform sfp_api.seal_audit_log();
   for v_link in
     select c.seq, c.audit_id, c.chain_hash, a.id as row_id, a.row_hash, to_jsonb(a) as row_json
     from sfp.audit_chain c left join sfp.audit_log a on a.id = c.audit_id

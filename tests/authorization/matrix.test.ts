@@ -22,6 +22,7 @@ afterAll(() => stack?.stop());
 interface Fixtures {
   tokens: Record<CallerName, string | null>;
   revocableTokenId: string;
+  integrationId: string;
 }
 
 /** A clean state with one of everything the routes act on, and a token for every caller. */
@@ -29,12 +30,15 @@ async function arrange(): Promise<Fixtures> {
   await stack.reset();
   const { sql, keyring } = stack;
   await sql`select sfp_api.create_project('acme/core', 'https://github.com/acme/core')`;
-  await guarded(sql, async (tx) => {
+  await sql`select sfp_api.create_project('acme/empty', 'https://github.com/acme/empty')`;
+  const integrationId = await guarded(sql, async (tx) => {
     await tx`select sfp_api.create_integration('jira', 'basic_auth',
       ${tx.json({ base_url: "https://acme.atlassian.net", username: "ci@acme.test", api_token: "made-up-jira" })}::jsonb,
       is_global => true, keyring => ${tx.json(keyring)}::jsonb)`;
-    await tx`select sfp_api.create_integration('github', 'pat', ${tx.json({ token: "ghp_madeUpMatrix" })}::jsonb,
-      projects => array['acme/core'], keyring => ${tx.json(keyring)}::jsonb)`;
+    const [{ created }] = await tx<{ created: { id: string } }[]>`select sfp_api.create_integration('github', 'pat',
+      ${tx.json({ token: "ghp_madeUpMatrix" })}::jsonb, projects => array['acme/core'],
+      keyring => ${tx.json(keyring)}::jsonb) as created`;
+    return created.id;
   });
   const token = async (name: string) =>
     (await sql<{ t: { id: string; token: string } }[]>`select sfp_api.create_application_token(${name}, 30) as t`)[0].t;
@@ -49,6 +53,7 @@ async function arrange(): Promise<Fixtures> {
   const owner = { id: stack.owner.id, email: stack.owner.email };
   return {
     revocableTokenId: revocable.id,
+    integrationId,
     tokens: {
       "no token": null,
       "malformed token": "not-a-token",
@@ -67,7 +72,10 @@ async function arrange(): Promise<Fixtures> {
 
 function request(route: RouteCase, fixtures: Fixtures): { path: string; body?: unknown } {
   const path = route.path
-    .replace("{id}", route.path.startsWith("/projects") ? encodeURIComponent("acme/core") : fixtures.revocableTokenId)
+    .replace("{project}", encodeURIComponent("acme/core"))
+    .replace("{empty}", encodeURIComponent("acme/empty"))
+    .replace("{integration}", fixtures.integrationId)
+    .replace("{token}", fixtures.revocableTokenId)
     .replace("{email}", encodeURIComponent(stack.member.email));
   const key = `${route.method} ${route.path}`;
   const bodies: Record<string, unknown> = {
@@ -77,6 +85,8 @@ function request(route: RouteCase, fixtures: Fixtures): { path: string; body?: u
     "POST /application-tokens": { name: "matrix", expiresIn: 7 },
     "POST /users": { email: "newcomer@example.test", role: "member" },
     "PUT /users/{email}": { role: "owner" },
+    "PATCH /integrations/{integration}": { config: { team: "platform" } },
+    "POST /integrations/{integration}/rollback": { version: 1 },
   };
   return { path: key === "GET /integrations/credentials" ? `${path}?project=acme/core` : path, body: bodies[key] };
 }

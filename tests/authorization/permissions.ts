@@ -20,8 +20,8 @@ export const CALLERS = [
 export type CallerName = (typeof CALLERS)[number];
 
 export interface RouteCase {
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  /** As documented; {id} and {email} are filled in by the test's fixtures. */
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** As documented; the {placeholders} are filled in by the test's fixtures. */
   path: string;
   /** One status per caller, in the order of CALLERS. */
   statuses: readonly number[];
@@ -29,13 +29,24 @@ export interface RouteCase {
   readsCredentials?: boolean;
 }
 
-//                                         none  malf  expJ  othK  nonM  memb  ownr  app   expA  revA  svc
+// Placeholders: {project} a registered project, {empty} one without integrations,
+// {integration} an integration, {token} an application token's id, {email} a member's email.
+//                                                          none  malf  expJ  othK  nonM  memb  ownr  app   expA  revA  svc
 export const MATRIX: readonly RouteCase[] = [
   { method: "POST", path: "/projects", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
   { method: "GET", path: "/projects", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 401, 401, 200] },
-  { method: "GET", path: "/projects/{id}", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 401, 401, 200] },
+  { method: "GET", path: "/projects/{project}", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 401, 401, 200] },
+  { method: "DELETE", path: "/projects/{empty}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
   { method: "POST", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
   { method: "GET", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "GET", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "PATCH", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  {
+    method: "POST",
+    path: "/integrations/{integration}/rollback",
+    statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200],
+  },
+  { method: "DELETE", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
   {
     method: "GET",
     path: "/integrations/credentials",
@@ -50,12 +61,17 @@ export const MATRIX: readonly RouteCase[] = [
   },
   { method: "POST", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
   { method: "GET", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "DELETE", path: "/application-tokens/{id}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "DELETE", path: "/application-tokens/{token}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
   { method: "GET", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
   { method: "GET", path: "/users/me", statuses: [401, 401, 401, 401, 200, 200, 200, 200, 401, 401, 200] },
   { method: "POST", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
   { method: "PUT", path: "/users/{email}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
   { method: "DELETE", path: "/users/{email}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "GET", path: "/audit-logs", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "GET", path: "/audit-logs/export", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "GET", path: "/audit-logs/verify", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "GET", path: "/health", statuses: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+  { method: "GET", path: "/health/auth", statuses: [401, 401, 401, 401, 200, 200, 200, 200, 401, 401, 200] },
 ];
 
 export const README_START = "<!-- permissions:start (generated from tests/authorization/permissions.ts) -->";
