@@ -56,6 +56,15 @@ create trigger audit_chain_is_not_truncated
   before truncate on sfp.audit_chain
   for each statement execute function sfp._refuse_audit_change();
 
+create table sfp.audit_chain_anchor (
+  id boolean primary key default true constraint one_anchor check (id),
+  seq bigint not null,
+  chain_hash bytea not null,
+  pruned_at timestamptz not null default now()
+);
+comment on table sfp.audit_chain_anchor is 'The last pruned link of the audit chain: verification starts after it.';
+alter table sfp.audit_chain_anchor enable row level security;
+
 -- The filters of the audit log's listing.
 create index audit_log_action_idx on sfp.audit_log (action, id);
 create index audit_log_project_idx on sfp.audit_log (project, id) where project is not null;
@@ -88,8 +97,11 @@ begin
     return jsonb_build_object('sealed', 0, 'busy', true);
   end if;
   select * into v_head from sfp.audit_chain c order by c.seq desc limit 1;
-  v_hash := coalesce(v_head.chain_hash, '\x'::bytea);
-  v_seq := coalesce(v_head.seq, 0);
+  -- An empty chain goes on from the anchor pruning left, if any.
+  select coalesce(v_head.chain_hash, a.chain_hash), coalesce(v_head.seq, a.seq) into v_hash, v_seq
+  from (select 1) one left join sfp.audit_chain_anchor a on true;
+  v_hash := coalesce(v_hash, '\x'::bytea);
+  v_seq := coalesce(v_seq, 0);
 
   for v_row in
     select a.id, a.row_hash from sfp.audit_log a
@@ -114,12 +126,12 @@ revoke all on function sfp_api.seal_audit_log(integer) from public, anon, authen
 grant execute on function sfp_api.seal_audit_log(integer) to service_role;
 
 /**
- * Seals what has committed, then re-walks the chain from its start: recomputes every sealed
- * row's hash from its content and
- * every link from the previous one. Returns {"ok", "checked", "unsealed", "head_seq",
- * "head_hash", "first_broken": {"seq", "audit_id", "reason"} | null}. Reasons: "row changed"
- * (content differs from its hash), "row missing" (a sealed row was deleted), "link broken"
- * (the chain was edited, reordered or cut), "sequence gap".
+ * Seals what has committed, then re-walks the chain from its start (or from the anchor left
+ * by pruning): recomputes every sealed row's hash from its content and every link from the
+ * previous one. Returns {"ok", "checked", "unsealed", "anchor_seq", "head_seq", "head_hash",
+ * "first_broken": {"seq", "audit_id", "reason"} | null}. Reasons: "row changed" (content
+ * differs from its hash), "row missing" (a sealed row was deleted), "link broken" (the chain
+ * was edited, reordered or cut), "sequence gap".
  * Callers: owners, the service. Errors: SF401, 42501. Cost: one pass over the log.
  */
 create function sfp_api.verify_audit_log(context jsonb default '{}')
@@ -131,15 +143,19 @@ set timezone = 'UTC'
 as $$
 declare
   v_actor sfp.actor := sfp._actor(verify_audit_log.context);
+  v_anchor sfp.audit_chain_anchor;
   v_link record;
-  v_previous bytea := '\x'::bytea;
-  v_expected_seq bigint := 0;
+  v_previous bytea;
+  v_expected_seq bigint;
   v_checked bigint := 0;
   v_broken jsonb;
 begin
   perform sfp._require_role(v_actor, 'owner');
   -- What has committed since the last seal is chained first, so that it is checked too.
   perform sfp_api.seal_audit_log();
+  select * into v_anchor from sfp.audit_chain_anchor;
+  v_previous := coalesce(v_anchor.chain_hash, '\x'::bytea);
+  v_expected_seq := coalesce(v_anchor.seq, 0);
   for v_link in
     select c.seq, c.audit_id, c.chain_hash, a.id as row_id, a.row_hash, to_jsonb(a) as row_json
     from sfp.audit_chain c left join sfp.audit_log a on a.id = c.audit_id
@@ -167,11 +183,13 @@ begin
     'ok', v_broken is null,
     'checked', v_checked,
     'unsealed', (select count(*) from sfp.audit_log a where not exists (select 1 from sfp.audit_chain c where c.audit_id = a.id)),
+    'anchor_seq', v_anchor.seq,
     'head_seq', (select c.seq from sfp.audit_chain c order by c.seq desc limit 1),
     'head_hash', (select encode(c.chain_hash, 'hex') from sfp.audit_chain c order by c.seq desc limit 1),
     'first_broken', v_broken);
 end;
 $$;
+
 revoke all on function sfp_api.verify_audit_log(jsonb) from public, anon, authenticated;
 grant execute on function sfp_api.verify_audit_log(jsonb) to service_role;
 
@@ -266,5 +284,57 @@ end;
 $$;
 revoke all on function sfp_api.list_audit_log(jsonb, bigint, integer, jsonb) from public, anon, authenticated;
 grant execute on function sfp_api.list_audit_log(jsonb, bigint, integer, jsonb) to service_role;
+
+/**
+ * Deletes the sealed audit rows that occurred before `before` (and their chain links), after
+ * sealing what has committed, and records the last deleted link as the chain's anchor.
+ * Export them first (GET /audit-logs/export?to=...). Returns {"pruned": n, "anchor_seq"}.
+ * Callers: service_role without claims only. Errors: 42501, 22023. Audited.
+ */
+create function sfp_api.prune_audit_log(before timestamptz, context jsonb default '{}')
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(prune_audit_log.context);
+  v_last sfp.audit_chain;
+  v_count bigint;
+begin
+  if v_actor.kind <> 'service' then
+    raise exception using errcode = '42501', message = 'Forbidden - Requires role: service_role';
+  end if;
+  if prune_audit_log.before is null then
+    raise exception using errcode = '22023', message = 'before is required';
+  end if;
+  perform sfp_api.seal_audit_log();
+
+  -- Only a prefix of the chain can go: links up to the first one whose row is not old enough.
+  select c.* into v_last from sfp.audit_chain c
+  where c.seq < coalesce((select min(c2.seq) from sfp.audit_chain c2 join sfp.audit_log a on a.id = c2.audit_id
+                          where a.occurred_at >= prune_audit_log.before), 9223372036854775807)
+  order by c.seq desc limit 1;
+  if v_last.seq is null then
+    return jsonb_build_object('pruned', 0, 'anchor_seq', (select a.seq from sfp.audit_chain_anchor a));
+  end if;
+
+  perform set_config('sfp.pruning_audit_log', 'on', true);
+  with gone as (delete from sfp.audit_chain c where c.seq <= v_last.seq returning c.audit_id)
+  delete from sfp.audit_log a using gone where a.id = gone.audit_id;
+  get diagnostics v_count = row_count;
+  perform set_config('sfp.pruning_audit_log', 'off', true);
+
+  insert into sfp.audit_chain_anchor (seq, chain_hash) values (v_last.seq, v_last.chain_hash)
+  on conflict (id) do update set seq = excluded.seq, chain_hash = excluded.chain_hash, pruned_at = now();
+
+  perform sfp._audit(v_actor, 'audit.prune', 'succeeded', prune_audit_log.context,
+    details => jsonb_build_object('before', prune_audit_log.before, 'pruned', v_count, 'anchor_seq', v_last.seq,
+                                  'anchor_hash', encode(v_last.chain_hash, 'hex')));
+  return jsonb_build_object('pruned', v_count, 'anchor_seq', v_last.seq);
+end;
+$$;
+revoke all on function sfp_api.prune_audit_log(timestamptz, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.prune_audit_log(timestamptz, jsonb) to service_role;
 
 revoke all on all functions in schema sfp from public, anon, authenticated, service_role;

@@ -160,6 +160,7 @@ describe("an intact log", () => {
       ok: true,
       checked: rows,
       unsealed: 0,
+      anchor_seq: null,
       head_seq: rows,
       head_hash: links.at(-1)!.chain_hash.toString("hex"),
       first_broken: null,
@@ -467,4 +468,61 @@ describe("under concurrency", () => {
       await stack.restartFunctions();
     }
   }, 60_000);
+});
+
+describe("pruning", () => {
+  async function prune(before: string) {
+    const [{ result }] = await stack.sql<{ result: { pruned: number; anchor_seq: number } }[]>`
+      select sfp_api.prune_audit_log(${before}::timestamptz) as result`;
+    return result;
+  }
+
+  it("deletes the sealed rows before the cut-off, and the rest still verifies from the anchor", async () => {
+    await sealedLog();
+    const [{ cut }] = await stack.sql<{ cut: string }[]>`
+      select occurred_at::text as cut from sfp.audit_log where action = 'credentials.read' order by id limit 1`;
+    const [{ before }] = await stack.sql<{ before: number }[]>`
+      select count(*)::int as before from sfp.audit_log where occurred_at < ${cut}::timestamptz`;
+
+    const result = await prune(cut);
+
+    expect(result.pruned).toBe(before);
+    const [{ left }] = await stack.sql<{ left: number }[]>`
+      select count(*)::int as left from sfp.audit_log where occurred_at < ${cut}::timestamptz`;
+    expect(left).toBe(0);
+    const [pruning] = await stack.sql`select details from sfp.audit_log where action = 'audit.prune'`;
+    expect(pruning.details).toMatchObject({ pruned: before, anchor_seq: result.anchor_seq });
+    expect(await verify()).toMatchObject({ ok: true, anchor_seq: result.anchor_seq, first_broken: null });
+  });
+
+  it("keeps the tamper check working after it: an edited row is still found", async () => {
+    await sealedLog();
+    await prune(new Date().toISOString());
+    for (let index = 0; index < 3; index++) {
+      expect((await stack.api("GET", "/integrations/credentials?provider=github&project=acme/core", { token: stack.owner.token }))
+        .status).toBe(200);
+    }
+    await verify();
+    const [{ id }] = await stack.sql<{ id: number }[]>`select max(id)::int as id from sfp.audit_log`;
+
+    await asSuperuserBypassingTriggers((tx) => tx`update sfp.audit_log set message = 'edited' where id = ${id}`);
+
+    expect(await verify()).toMatchObject({ ok: false, first_broken: { audit_id: id, reason: "row changed" } });
+  });
+
+  it("is for the service only: an owner acting through claims is refused, nothing deleted", async () => {
+    await sealedLog();
+    const count = await auditRowCount();
+    const claims = { claims: { role: "authenticated", sub: stack.owner.id } };
+
+    await expect(stack.sql`select sfp_api.prune_audit_log(now(), ${stack.sql.json(claims)}::jsonb)`).rejects
+      .toMatchObject({ code: "42501", message: "Forbidden - Requires role: service_role" });
+    expect(await auditRowCount()).toBe(count);
+  });
+
+  it("is the only way to delete audit rows: a plain DELETE is still refused", async () => {
+    await sealedLog();
+    await expect(stack.sql`delete from sfp.audit_log`).rejects
+      .toMatchObject({ code: "42501", message: "The audit log is append-only" });
+  });
 });

@@ -150,8 +150,8 @@ export async function createTestStack(options: { env?: Record<string, string> } 
       // The audit log refuses TRUNCATE through its trigger; replica mode skips triggers.
       await sql.begin(async (tx) => {
         await tx`set local session_replication_role = replica`;
-        await tx`truncate sfp.audit_log, sfp.credential_versions, sfp.integration_projects, sfp.integrations,
-                 sfp.projects, sfp.members, auth.users cascade`;
+        await tx`truncate sfp.audit_log, sfp.audit_chain_anchor, sfp.credential_versions, sfp.integration_projects,
+                 sfp.integrations, sfp.projects, sfp.members, sfp.application_tokens, auth.users cascade`;
       });
       await createActors();
     },

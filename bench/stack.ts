@@ -1,0 +1,208 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { applyMigrations, authenticatorUrl, bootstrapDatabase } from "../stack/database-setup.ts";
+import { type FunctionsServer, startFunctionsServer } from "../stack/functions-server.ts";
+import { startEmbeddedPostgres } from "../stack/postgres-server.ts";
+import { serviceRoleKey, userToken } from "../stack/tokens.ts";
+import type { Connection } from "./pgbench.ts";
+
+/**
+ * The stack under test, assembled the way `npm start` and the tests assemble it: a
+ * PostgreSQL server (a fresh embedded cluster in a temporary folder, or BENCH_DATABASE_URL),
+ * sql/bootstrap.sql, the migrations through the real Supabase CLI, and the real Edge
+ * Functions served by Deno. Every secret is generated for this run and never printed.
+ */
+export interface Secrets {
+  authenticatorPassword: string;
+  jwtSecret: string;
+  /** The key ring as the sfp_api functions take it, and as JSON text (a pgbench variable). */
+  keyring: { current: number; keys: Record<string, string> };
+  keyringJson: string;
+  /** SFP_ENCRYPTION_KEYS of the functions. */
+  encryptionKeys: string;
+  /** The password of the pgp_sym_encrypt comparison. */
+  pgpPassword: string;
+  owner: { id: string; email: string };
+}
+
+export function generateSecrets(): Secrets {
+  const key = randomBytes(32).toString("base64");
+  const keyring = { current: 1, keys: { "1": key } };
+  return {
+    authenticatorPassword: randomBytes(18).toString("base64url"),
+    jwtSecret: randomBytes(48).toString("base64url"),
+    keyring,
+    keyringJson: JSON.stringify(keyring),
+    encryptionKeys: `1:${key}`,
+    pgpPassword: randomBytes(24).toString("base64url"),
+    owner: { id: randomUUID(), email: "owner@bench.local" },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Server {
+  /** Superuser URL (any database: see databaseUrl). */
+  superuserUrl: string;
+  embedded: boolean;
+  /** The embedded cluster's log file. */
+  logFile?: string;
+  stop(): Promise<void>;
+}
+
+/** A fresh embedded cluster in a temporary folder (removed on stop), or the given server. */
+export async function startServer(externalUrl: string | undefined): Promise<Server> {
+  if (externalUrl) return { superuserUrl: externalUrl, embedded: false, stop: async () => {} };
+  const dataDir = mkdtempSync(join(tmpdir(), "sfp-bench-pg-"));
+  try {
+    const server = await startEmbeddedPostgres(dataDir, await freePort(), randomBytes(18).toString("base64url"));
+    return {
+      superuserUrl: server.url,
+      embedded: true,
+      logFile: server.logFile,
+      stop: async () => {
+        try {
+          await server.stop();
+        } finally {
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export function databaseUrl(serverUrl: string, database: string, user?: { name: string; password: string }): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  if (user) {
+    url.username = user.name;
+    url.password = user.password;
+  }
+  url.search = "";
+  return url.toString();
+}
+
+/** pgbench's view of a URL (it takes the parts through PG* variables). */
+export function connectionOf(url: string, options?: string): Connection {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: parsed.port || "5432",
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: decodeURIComponent(parsed.pathname.slice(1)),
+    options,
+  };
+}
+
+/**
+ * The options the Edge Functions start their sessions with, then their role. The log
+ * settings come first: once the session is service_role it may no longer set them (only
+ * `authenticator` was granted that).
+ */
+export const SERVER_SESSION_OPTIONS =
+  "-c log_parameter_max_length=0 -c log_parameter_max_length_on_error=0 -c role=service_role";
+
+/** Superuser sessions of the bench that send the key ring as a parameter keep it out of the log too. */
+export const QUIET_OPTIONS = "-c log_parameter_max_length=0 -c log_parameter_max_length_on_error=0";
+
+export function superuserSql(url: string, max = 1): postgres.Sql {
+  return postgres(url, {
+    max,
+    onnotice: () => {},
+    connection: { options: QUIET_OPTIONS, application_name: "sfp-bench" },
+  });
+}
+
+/**
+ * Creates an empty database, gives it sql/bootstrap.sql (setting authenticator's password:
+ * on a shared server, as the tests do, this changes it for the whole cluster) and applies
+ * the migrations with the Supabase CLI.
+ */
+export async function createMigratedDatabase(server: Server, name: string, secrets: Secrets): Promise<string> {
+  const admin = superuserSql(server.superuserUrl);
+  try {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl(server.superuserUrl, name);
+  await bootstrapDatabase(url, secrets.authenticatorPassword);
+  await applyMigrations(url);
+  return url;
+}
+
+/** Copies a database (file-level, fast): the template must have no open session. */
+export async function cloneDatabase(server: Server, from: string, to: string): Promise<string> {
+  const admin = superuserSql(server.superuserUrl);
+  try {
+    await admin.unsafe(`drop database if exists ${to} with (force)`);
+    await admin.unsafe(`create database ${to} template ${from}`);
+  } finally {
+    await admin.end();
+  }
+  return databaseUrl(server.superuserUrl, to);
+}
+
+export async function dropDatabases(server: Server, names: string[]): Promise<void> {
+  const admin = superuserSql(server.superuserUrl);
+  try {
+    for (const name of names) await admin.unsafe(`drop database if exists ${name} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface Functions {
+  server: FunctionsServer;
+  /** Everything it printed (shown only when something fails). */
+  output(): string;
+}
+
+/** The real Edge Functions on a free port, connected to one database as `authenticator`. */
+export async function startFunctions(
+  server: Server,
+  database: string,
+  secrets: Secrets,
+  poolSize: number,
+): Promise<Functions> {
+  let output = "";
+  const functions = await startFunctionsServer({
+    SUPABASE_DB_URL: authenticatorUrl(databaseUrl(server.superuserUrl, database), secrets.authenticatorPassword),
+    SUPABASE_JWT_SECRET: secrets.jwtSecret,
+    SUPABASE_SERVICE_ROLE_KEY: await serviceRoleKey(secrets.jwtSecret),
+    SFP_ENCRYPTION_KEYS: secrets.encryptionKeys,
+    SFP_DB_POOL_SIZE: String(poolSize),
+  }, await freePort(), (text) => (output += text));
+  return { server: functions, output: () => output };
+}
+
+/** A Supabase Auth access token of the owner, as the server verifies it (HS256). */
+export function ownerToken(secrets: Secrets): Promise<string> {
+  return userToken(secrets.jwtSecret, secrets.owner, "6h");
+}
+
+/** The context the Edge Functions pass for a verified owner (claims as they keep them). */
+export function ownerContext(secrets: Secrets): string {
+  return JSON.stringify({
+    claims: { sub: secrets.owner.id, role: "authenticated", email: secrets.owner.email },
+    request_id: "bench",
+  });
+}
