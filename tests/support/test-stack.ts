@@ -111,6 +111,8 @@ export async function createTestStack(options: { env?: Record<string, string> } 
     SUPABASE_JWT_SECRET: jwtSecret,
     SUPABASE_SERVICE_ROLE_KEY: serviceKey,
     SFP_ENCRYPTION_KEYS: encryptionKeys,
+    // The periodic sealer would race reset()'s TRUNCATE (a deadlock); tests that need it set it.
+    SFP_AUDIT_SEAL_SECONDS: "3600",
     ...options.env,
   });
   let functions = await startFunctionsServer(env(), await freePort(), (text) => (output += text));
