@@ -58,14 +58,16 @@ create trigger audit_log_is_not_truncated
  * limits (a long header must not turn an audited read into an error). Cost: trivial.
  */
 create function sfp._request_meta(context jsonb) returns sfp.request_meta
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select row(
-    left(_request_meta.context ->> 'ip', 64),
-    left(_request_meta.context ->> 'user_agent', 512),
-    left(_request_meta.context ->> 'request_id', 128)
-  )::sfp.request_meta
+begin
+  return row(
+      left(_request_meta.context ->> 'ip', 64),
+      left(_request_meta.context ->> 'user_agent', 512),
+      left(_request_meta.context ->> 'request_id', 128)
+    )::sfp.request_meta;
+end;
 $$;
 
 /**

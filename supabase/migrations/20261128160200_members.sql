@@ -100,10 +100,12 @@ $$;
  * True when the actor holds one of the roles; the service holds every role.
  */
 create function sfp._has_role(actor sfp.actor, variadic roles text[]) returns boolean
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select coalesce((_has_role.actor).role = 'service' or (_has_role.actor).role = any (_has_role.roles), false)
+begin
+  return coalesce((_has_role.actor).role = 'service' or (_has_role.actor).role = any (_has_role.roles), false);
+end;
 $$;
 
 /**

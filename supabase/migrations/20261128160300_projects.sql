@@ -7,12 +7,14 @@
  * The one definition of the rule in SQL: the table's constraint and the RPCs' checks use it.
  */
 create function sfp._is_project_identifier(identifier text) returns boolean
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select length(_is_project_identifier.identifier) <= 255
-     and _is_project_identifier.identifier ~ '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$'
-     and _is_project_identifier.identifier !~ '(^|/)\.{1,2}(/|$)'
+begin
+  return length(_is_project_identifier.identifier) <= 255
+       and _is_project_identifier.identifier ~ '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$'
+       and _is_project_identifier.identifier !~ '(^|/)\.{1,2}(/|$)';
+end;
 $$;
 
 /**

@@ -48,10 +48,12 @@ $$;
  * setting sfp.keyring. Returns null when neither is set (checked where a key is needed).
  */
 create function sfp._keyring(keyring jsonb) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select coalesce(_keyring.keyring, nullif(current_setting('sfp.keyring', true), '')::jsonb)
+begin
+  return coalesce(_keyring.keyring, nullif(current_setting('sfp.keyring', true), '')::jsonb);
+end;
 $$;
 
 /**
@@ -77,15 +79,17 @@ $$;
  */
 create function sfp._mac_input(integration_id uuid, version integer, key_version integer, iv bytea, ciphertext bytea)
 returns bytea
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select convert_to('sfp-credential-v1', 'UTF8')
-      || uuid_send(_mac_input.integration_id)
-      || int4send(_mac_input.version)
-      || int4send(_mac_input.key_version)
-      || _mac_input.iv
-      || _mac_input.ciphertext
+begin
+  return convert_to('sfp-credential-v1', 'UTF8')
+        || uuid_send(_mac_input.integration_id)
+        || int4send(_mac_input.version)
+        || int4send(_mac_input.key_version)
+        || _mac_input.iv
+        || _mac_input.ciphertext;
+end;
 $$;
 
 /**

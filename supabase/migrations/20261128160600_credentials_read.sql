@@ -9,27 +9,32 @@
  */
 create function sfp._resolve_integrations(provider text, project_id uuid)
 returns setof sfp.integrations
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  with scoped as (
-    select i.*
-    from sfp.integration_projects ip
-    join sfp.integrations i on i.id = ip.integration_id
-    where _resolve_integrations.project_id is not null
-      and ip.project_id = _resolve_integrations.project_id
-      and (_resolve_integrations.provider is null or i.provider = _resolve_integrations.provider)
-  )
-  select * from (
-    select * from scoped
-    union all
-    select i.*
-    from sfp.integrations i
-    where i.is_global
-      and (_resolve_integrations.provider is null or i.provider = _resolve_integrations.provider)
-      and not exists (select 1 from scoped s where s.provider = i.provider)
-  ) chosen
-  order by provider, created_at, id
+begin
+  -- plpgsql, not sql: a sql function with a SET clause is planned again on every call,
+  -- a plpgsql one keeps its plan for the session (this is the hot path of every read).
+  return query
+    with scoped as (
+      select i.*
+      from sfp.integration_projects ip
+      join sfp.integrations i on i.id = ip.integration_id
+      where _resolve_integrations.project_id is not null
+        and ip.project_id = _resolve_integrations.project_id
+        and (_resolve_integrations.provider is null or i.provider = _resolve_integrations.provider)
+    )
+    select chosen.* from (
+      select * from scoped
+      union all
+      select i.*
+      from sfp.integrations i
+      where i.is_global
+        and (_resolve_integrations.provider is null or i.provider = _resolve_integrations.provider)
+        and not exists (select 1 from scoped s where s.provider = i.provider)
+    ) chosen
+    order by chosen.provider, chosen.created_at, chosen.id;
+end;
 $$;
 
 /**

@@ -17,10 +17,12 @@ alter table sfp.audit_log add column row_hash bytea;
  * without the row_hash itself.
  */
 create function sfp._audit_row_hash(row_json jsonb) returns bytea
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select extensions.digest(convert_to((_audit_row_hash.row_json - 'row_hash')::text, 'UTF8'), 'sha256')
+begin
+  return extensions.digest(convert_to((_audit_row_hash.row_json - 'row_hash')::text, 'UTF8'), 'sha256');
+end;
 $$;
 
 -- TimeZone fixed: jsonb writes timestamps in the session's time zone, and the hash must not
