@@ -18,6 +18,28 @@ export function sqlFile(name: string): string {
   return readFileSync(join(PROJECT_ROOT, "sql", "bench", name), "utf8");
 }
 
+/**
+ * The statements of a file of several, in order: each ends with a line ending in ";" outside
+ * a $$-quoted body. (A statement with bind parameters must be sent alone.)
+ */
+export function statements(text: string): string[] {
+  const result: string[] = [];
+  let current: string[] = [];
+  let quoted = false;
+  for (const line of text.split("\n")) {
+    // Whole-line comments are dropped (they may name the parameters of another statement).
+    if (!quoted && line.trimStart().startsWith("--")) continue;
+    current.push(line);
+    if ((line.split("$$").length - 1) % 2 === 1) quoted = !quoted;
+    if (!quoted && line.trimEnd().endsWith(";")) {
+      result.push(current.join("\n"));
+      current = [];
+    }
+  }
+  if (current.join("").trim()) result.push(current.join("\n"));
+  return result;
+}
+
 export interface SmallDataSet {
   /** The id of the integration the measured read returns. */
   readIntegrationId: string;

@@ -26,7 +26,7 @@ import { measurePerRowCost } from "./crypto.ts";
 import { createCryptoRows, createSmallDataSet, READ, settle, WRITES_PROJECT } from "./fixtures.ts";
 import { type Connection, runPgbench } from "./pgbench.ts";
 import { stopChildren } from "./processes.ts";
-import { computeRatios, judge, type ReadsAt, renderTerminal, type Results, writeResults } from "./report.ts";
+import { compact, computeRatios, judge, type ReadsAt, renderTerminal, type Results, writeResults } from "./report.ts";
 import { countDataSet, sealAuditBacklog, seedLargeDataSet } from "./seed.ts";
 import { loadSettings } from "./settings.ts";
 import {
@@ -46,7 +46,7 @@ import {
   startServer,
   superuserSql,
 } from "./stack.ts";
-import type { LoadResult } from "./stats.ts";
+import { type LoadResult, median } from "./stats.ts";
 import { denoVersion, findPgbench, findWrk } from "./tools.ts";
 import { runWrk } from "./wrk.ts";
 
@@ -55,6 +55,7 @@ const say = (line: string) => process.stdout.write(line + "\n");
 // Teardown, newest first: the Deno servers, then PostgreSQL, then the temporary folders.
 const teardown: (() => Promise<void>)[] = [];
 let interrupted = false;
+let workDir: string | undefined;
 
 async function tearDown(): Promise<void> {
   while (teardown.length) {
@@ -69,6 +70,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     interrupted = true;
     say(`\n${signal}: stopping the load generator, the functions and PostgreSQL...`);
     stopChildren();
+    // What can be done at once is done first, in case a wrapper (npm, tsx) ends this process
+    // before the rest of the teardown has finished.
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
     tearDown().finally(() => process.exit(130));
   });
 }
@@ -79,8 +83,9 @@ const describe = (r: LoadResult) =>
 async function main(): Promise<number> {
   const settings = loadSettings();
   const started = new Date();
-  const workDir = mkdtempSync(join(tmpdir(), "sfp-bench-"));
-  teardown.push(async () => rmSync(workDir, { recursive: true, force: true }));
+  workDir = mkdtempSync(join(tmpdir(), "sfp-bench-"));
+  const work = workDir;
+  teardown.push(async () => rmSync(work, { recursive: true, force: true }));
   const skipped: string[] = [];
 
   say("sfp integrations benchmark");
@@ -96,7 +101,7 @@ async function main(): Promise<number> {
   }
   const runsPerClientCount = (pgbench.path ? 5 : 0) + (wrk.path ? 3 : 0);
   const estimate = (settings.clients.length * runsPerClientCount + (pgbench.path ? 3 : 0)) * (settings.seconds + settings.warmup);
-  say(`${settings.clients.length} client counts (${settings.clients.join(", ")}), ${settings.seconds} s per run after ${settings.warmup} s of warm-up: about ${Math.round(estimate / 60)} min of load, plus setup and seeding.`);
+  say(`${settings.clients.length} client counts (${settings.clients.join(", ")}), ${settings.seconds} s per run after ${settings.warmup} s of warm-up: about ${Math.round(estimate / 60)} min of load, plus setup and seeding (about 4 min for 5M audit rows on 2 cores).`);
 
   const secrets = generateSecrets();
   const secretValues = [secrets.keyringJson, secrets.encryptionKeys, secrets.pgpPassword, secrets.authenticatorPassword, secrets.jwtSecret];
@@ -125,23 +130,34 @@ async function main(): Promise<number> {
   const seeding = await seedLargeDataSet(largeUrl, secrets, settings.scale, say);
   say(`Large data set ready in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
 
+  const smallSize = compact(smallCounts.integrations);
+  const largeSize = compact(seeding.counts.integrations);
   const environment = await describeEnvironment(smallUrl, server, pgbench.version, wrk.version);
   say(`${environment.postgres}; ${environment.cores} cores; Node ${environment.node}; ${environment.deno}`);
 
-  // 2. The Deno servers, one per data set (the idle one costs nothing while the other is measured).
+  // 2. The Deno servers: one per data set, each running only while it is measured. Besides
+  // requests, each one runs the product's audit sealer every few seconds: a server left idle
+  // would load the machine during every other scenario.
   const token = await ownerToken(secrets);
   const readPath = `/sfp/api/integrations/credentials?provider=${READ.provider}&project=${encodeURIComponent(READ.project)}`;
-  const functions: Record<"small" | "large", Functions | undefined> = { small: undefined, large: undefined };
-  if (wrk.path) {
-    for (const [name, database] of [["small", small], ["large", large]] as const) {
-      const started = await startFunctions(server, database, secrets, settings.poolSize).catch((error) => {
-        throw new Error(`the functions server (${name}) did not start: ${(error as Error).message}`);
-      });
-      functions[name] = started;
-      teardown.push(() => started.server.stop());
-      await checkHttp(started, readPath, token);
+  const withFunctions = async <T>(database: string, run: (functions: Functions) => Promise<T>): Promise<T> => {
+    const functions = await startFunctions(server, database, secrets, settings.poolSize).catch((error) => {
+      throw new Error(`the functions server (${database}) did not start: ${(error as Error).message}`);
+    });
+    const stop = () => functions.server.stop();
+    teardown.push(stop);
+    try {
+      await checkHttp(functions, readPath, token);
+      return await run(functions);
+    } finally {
+      teardown.splice(teardown.indexOf(stop), 1);
+      await stop();
     }
-    say("Deno serving the functions for each data set; one HTTP read and one /health/auth answered as expected.");
+  };
+  if (wrk.path) {
+    // Fail now rather than after minutes of pgbench.
+    for (const database of [small, large]) await withFunctions(database, async () => {});
+    say("Deno serves the functions on each data set: one HTTP read and one /health/auth answered as expected.");
   }
 
   // What pgbench connects as: the floors and crypto as the superuser, the RPCs as the server does.
@@ -163,7 +179,7 @@ async function main(): Promise<number> {
       variables,
       warmup: settings.warmup,
       seconds: settings.seconds,
-      logDir: workDir,
+      logDir: work,
       secrets: secretValues,
     });
   const rpcVariables = { provider: READ.provider, project: READ.project, context, keyring: secrets.keyringJson };
@@ -198,19 +214,28 @@ async function main(): Promise<number> {
       await step("floor (b) select + audit insert", "floorAudited", () =>
         checkedWrites(audit.small, "sfp_bench.audit_floor", "floor (b)", () =>
           pg(`floor-b-${clients}`, "floor-audited.sql", clients, as.superuser(smallUrl), floorVariables)));
-      await step("credentials RPC, 10 integrations", "rpc", () =>
+      await step(`credentials RPC, ${smallSize} integrations`, "rpc", () =>
         checkedReads(audit.small, "RPC (small)", () => pg(`rpc-small-${clients}`, "credentials-rpc.sql", clients, as.server(small), rpcVariables)));
-      await step("credentials RPC, 100k integrations", "rpcLarge", () =>
+      await step(`credentials RPC, ${largeSize} integrations`, "rpcLarge", () =>
         checkedReads(audit.large, "RPC (large)", () => pg(`rpc-large-${clients}`, "credentials-rpc.sql", clients, as.server(large), rpcVariables)));
     }
     if (wrk.path) {
       const http = (name: string, base: Functions, path: string) =>
-        runWrk(wrk.path!, { name, url: base.server.url + path, clients, token, warmup: settings.warmup, seconds: settings.seconds, workDir });
-      await step("HTTP /health/auth (no DB)", "httpAuth", () => http(`auth-${clients}`, functions.small!, "/sfp/api/health/auth"));
-      await step("HTTP credentials, 10 integrations", "http", () => http(`http-small-${clients}`, functions.small!, readPath));
-      await step("HTTP credentials, 100k integrations", "httpLarge", () => http(`http-large-${clients}`, functions.large!, readPath));
+        runWrk(wrk.path!, { name, url: base.server.url + path, clients, token, warmup: settings.warmup, seconds: settings.seconds, workDir: work });
+      await withFunctions(small, async (functions) => {
+        await step("HTTP /health/auth (no DB)", "httpAuth", () => http(`auth-${clients}`, functions, "/sfp/api/health/auth"));
+        await step(`HTTP credentials, ${smallSize} integrations`, "http", () => http(`http-small-${clients}`, functions, readPath));
+      });
+      await withFunctions(large, (functions) =>
+        step(`HTTP credentials, ${largeSize} integrations`, "httpLarge", () => http(`http-large-${clients}`, functions, readPath)));
     }
   }
+
+  // What one call of the product's sealer costs when there is nothing to seal, on each data
+  // set as the reads left it: the Deno server makes that call every few seconds, on one of
+  // its pool's connections.
+  const sealer = { smallMs: await timeIdleSealer(audit.small), largeMs: await timeIdleSealer(audit.large) };
+  say(`\nIdle audit sealer call: ${sealer.smallMs.toFixed(1)} ms on the small data set, ${sealer.largeMs.toFixed(1)} ms on the large one.`);
 
   // 4. Writes, after every read (they add integrations, to a project of their own).
   const writes: Results["writes"] = [];
@@ -264,6 +289,7 @@ async function main(): Promise<number> {
     reads,
     writes,
     crypto,
+    sealer,
     skipped,
   };
   results.ratios = computeRatios(results);
@@ -273,6 +299,18 @@ async function main(): Promise<number> {
   const files = writeResults(results, join(PROJECT_ROOT, "bench", "results"));
   say(`\nWrote ${files.json} and ${files.markdown} (${results.durationSeconds} s in all).`);
   return 0;
+}
+
+/** Median time of three calls of sfp_api.seal_audit_log() with nothing left to seal. */
+async function timeIdleSealer(sql: postgres.Sql): Promise<number> {
+  await sealAuditBacklog(sql);
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await sql`select sfp_api.seal_audit_log()`;
+    times.push(performance.now() - t0);
+  }
+  return median(times);
 }
 
 /** The HTTP read answers 200 with one credential, and /health/auth 200, before any timing. */
@@ -349,7 +387,7 @@ async function describeEnvironment(url: string, server: Server, pgbench?: string
   const sql = superuserSql(url);
   try {
     const [{ version }] = await sql`select version()`;
-    const rows = await sql`select name, setting || coalesce(' ' || unit, '') as value from pg_settings
+    const rows = await sql`select name, current_setting(name) as value from pg_settings
       where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'wal_sync_method', 'max_connections',
                      'max_wal_size', 'checkpoint_timeout', 'jit', 'work_mem', 'effective_io_concurrency')
       order by name`;

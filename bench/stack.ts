@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,7 +75,9 @@ export async function startServer(externalUrl: string | undefined): Promise<Serv
       logFile: server.logFile,
       stop: async () => {
         try {
-          await server.stop();
+          // After Ctrl-C the server got SIGINT itself and may be gone before stop() listens
+          // for its exit, which then never comes: done as soon as the postmaster is gone.
+          await Promise.race([server.stop(), postmasterGone(join(dataDir, "postgres"))]);
         } finally {
           rmSync(dataDir, { recursive: true, force: true });
         }
@@ -84,6 +86,25 @@ export async function startServer(externalUrl: string | undefined): Promise<Serv
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** Resolves once the cluster's postmaster has exited (or after 30 s, whatever happens). */
+async function postmasterGone(clusterDir: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    } catch {
+      return; // no pid file: stopped
+    }
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return; // no such process
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -64,7 +64,7 @@ export async function findWrk(say: (line: string) => void): Promise<Tool> {
   if (tool.path) {
     // `wrk -v` prints its version and exits non-zero.
     const output = await run(tool.path, ["-v"]).then((r) => r.stdout, (e) => String(e.stdout ?? ""));
-    tool.version = output.split("\n")[0].trim();
+    tool.version = output.split("\n")[0].replace(/\s*Copyright.*$/, "").trim();
   }
   return tool;
 }

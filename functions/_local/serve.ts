@@ -5,6 +5,7 @@
  */
 import type { Hono } from "hono";
 import type { AppEnv } from "../_shared/app.ts";
+import { Database } from "../_shared/database.ts";
 import { errorBody } from "../_shared/errors.ts";
 import { createServices } from "../_shared/start.ts";
 import { createApplicationTokensApp } from "../application-tokens/app.ts";
@@ -45,16 +46,18 @@ const server = Deno.serve({
   return app.fetch(new Request(url, request), { remoteAddr });
 });
 
-// Hosted Supabase runs this from pg_cron (README); locally the server does it.
+// Hosted Supabase runs this from pg_cron (README); locally the server does it, on a
+// connection of its own so that no request waits behind it.
+const sealing = new Database({ ...services.config, poolSize: 1 });
 const sealer = setInterval(() => {
-  services.db.query((sql) => sql`select sfp_api.seal_audit_log()`).catch(() => {});
+  sealing.query((sql) => sql`select sfp_api.seal_audit_log()`).catch(() => {});
 }, Number(Deno.env.get("SFP_AUDIT_SEAL_SECONDS") ?? "5") * 1000);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     clearInterval(sealer);
     await server.shutdown();
-    await services.db.close();
+    await Promise.all([services.db.close(), sealing.close()]);
     Deno.exit(0);
   });
 }

@@ -77,9 +77,10 @@ create index audit_log_integrations_idx on sfp.audit_log using gin (integration_
 /**
  * Links committed, not yet sealed audit rows into the chain, up to `max_rows`. Returns
  * {"sealed": n, "head_seq", "head_hash"} (or {"sealed": 0, "busy": true} when another
- * sealer holds the lock). It looks for unsealed rows among the 100,000 ids before the
- * chain's head and after it: a transaction that stayed open longer than that many audited
- * operations would leave its row unsealed (verify reports such rows).
+ * sealer holds the lock). It looks for unsealed rows among the 1,000 ids before the chain's
+ * head and after it (a cheap look when nothing is new, even at millions of rows): a
+ * transaction that stayed open while more than 1,000 other audited operations committed would
+ * leave its row unsealed (verify counts such rows as `unsealed`).
  * Callers: service_role (a periodic job; the local server runs it every few seconds).
  */
 create function sfp_api.seal_audit_log(max_rows integer default 10000)
@@ -107,7 +108,7 @@ begin
 
   for v_row in
     select a.id, a.row_hash from sfp.audit_log a
-    where a.id > coalesce(v_head.audit_id, 0) - 100000
+    where a.id > coalesce(v_head.audit_id, 0) - 1000
       and not exists (select 1 from sfp.audit_chain c where c.audit_id = a.id)
     order by a.id
     limit greatest(seal_audit_log.max_rows, 0)
