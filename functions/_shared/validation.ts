@@ -70,6 +70,10 @@ export function queryParams<T>(c: Context, schema: z.ZodType<T>): T {
   return parseOrThrow(schema, c.req.query());
 }
 
+// The same wording as sfp._check_identifier's, so a client sees one message wherever it is refused.
+const INVALID_IDENTIFIER =
+  "Invalid project identifier: use ASCII letters, digits, '.', '_' and '-', with '/' between segments (e.g. org/repo), at most 255 characters";
+
 /**
  * A project identifier: "org/repo" for GitHub, a numeric id or group/project path for
  * GitLab. The SQL functions check the same rule (sfp._check_identifier).
@@ -79,9 +83,8 @@ export const projectIdentifier = z.string()
   .max(255, { message: "must be at most 255 characters", abort: true })
   .regex(
     /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
-    "Invalid project identifier: use ASCII letters, digits, '.', '_' and '-', with '/' between segments (e.g. org/repo), at most 255 characters",
+    INVALID_IDENTIFIER,
   )
   .refine((value) => !/(^|\/)\.{1,2}(\/|$)/.test(value), {
-    message:
-      "Invalid project identifier: use ASCII letters, digits, '.', '_' and '-', with '/' between segments (e.g. org/repo), at most 255 characters",
+    message: INVALID_IDENTIFIER,
   });
