@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
+import { HIDDEN_PARAMETERS, HIDDEN_PGAUDIT_PARAMETERS, sessionOptions } from "../functions/_shared/database.ts";
 import { parseKeyRing } from "../functions/_shared/keyring.ts";
 import { authenticatorUrl, PROJECT_ROOT } from "../stack/database-setup.ts";
 
@@ -19,7 +20,7 @@ export function connectAsService(): postgres.Sql {
   const connection: Record<string, string> = {
     application_name: "sfp-command",
     // As the functions do: this session never writes a bind parameter (a key) to the log.
-    options: "-c log_parameter_max_length=0 -c log_parameter_max_length_on_error=0",
+    options: sessionOptions([...HIDDEN_PARAMETERS, ...HIDDEN_PGAUDIT_PARAMETERS]),
   };
   const role = process.env.SFP_DB_ROLE ?? "service_role";
   if (role) connection.role = role;

@@ -8,6 +8,8 @@
  * Rotating: add a new key version to SFP_ENCRYPTION_KEYS (keep the old ones), restart the
  * server (new writes use the new key), run this, then remove the old key.
  */
+import type postgres from "postgres";
+import { withNeededKeys } from "../functions/_shared/keyring.ts";
 import { connectAsService, keyRing, reason } from "./connection.ts";
 
 const batchSize = Number(process.env.SFP_ROTATE_BATCH_SIZE ?? 100);
@@ -31,11 +33,15 @@ async function main() {
     sql = connectAsService();
     let done = 0;
     for (;;) {
-      const [, [{ batch }]] = await sql.begin((tx) => [
-        tx`select sfp_api.guard_log_safety()`,
-        tx<{ batch: Batch }[]>`select sfp_api.rewrap_credentials(batch_size => ${batchSize},
-          keyring => ${tx.json(ring.sqlArgument)}::jsonb) as batch`,
-      ]);
+      // The current key, and the old versions the batch meets (it asks for them: SFK03).
+      const batch = await withNeededKeys(ring, async (keyring) => {
+        const [, [row]] = await sql!.begin((tx) => [
+          tx`select sfp_api.guard_log_safety()`,
+          tx<{ batch: Batch }[]>`select sfp_api.rewrap_credentials(batch_size => ${batchSize},
+            keyring => ${tx.json(keyring as unknown as postgres.JSONValue)}::jsonb) as batch`,
+        ]);
+        return row.batch;
+      });
       done += batch.rewrapped;
       // The total grows if rows are written under an old key meanwhile (a server still on the old ring).
       const line = `Re-encrypting under key version ${batch.current_key_version} ${bar(done, done + batch.remaining)}`;

@@ -3,7 +3,9 @@
  * and reports the first broken row (exit code 1), or the chain's head hash, worth recording
  * somewhere else: it proves later that nobody rewrote the log since.
  */
-import { connectAsService, reason } from "./connection.ts";
+import type postgres from "postgres";
+import { withNeededKeys } from "../functions/_shared/keyring.ts";
+import { connectAsService, keyRing, reason } from "./connection.ts";
 
 interface Verification {
   ok: boolean;
@@ -11,15 +13,25 @@ interface Verification {
   unsealed: number;
   head_seq: number;
   head_hash: string;
-  first_broken: { seq: number; audit_id: number; reason: string } | null;
+  checkpoints: { checked: number; latest_seq: number | null } | null;
+  first_broken: { seq: number; audit_id: number | null; reason: string } | null;
 }
 
 async function main() {
   const sql = connectAsService();
   try {
-    const [{ result }] = await sql<{ result: Verification }[]>`select sfp_api.verify_audit_log() as result`;
+    // With the key ring (behind the log guard), so that the keyed checkpoints are checked too.
+    const result = await withNeededKeys(keyRing(), async (keyring) => {
+      const [, [row]] = await sql.begin((tx) => [
+        tx`select sfp_api.guard_log_safety()`,
+        tx<{ result: Verification }[]>`select sfp_api.verify_audit_log(
+          keyring => ${tx.json(keyring as unknown as postgres.JSONValue)}::jsonb) as result`,
+      ]);
+      return row.result;
+    });
     if (result.ok) {
       console.log(`Audit log intact: ${result.checked} row(s) checked; head ${result.head_seq} ${result.head_hash}.`);
+      console.log(`${result.checkpoints?.checked ?? 0} keyed checkpoint(s) hold (the newest at ${result.checkpoints?.latest_seq ?? "none"}).`);
       if (result.unsealed > 0) console.log(`${result.unsealed} row(s) not sealed yet (not covered).`);
     } else {
       const broken = result.first_broken!;

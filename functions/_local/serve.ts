@@ -46,17 +46,21 @@ const server = Deno.serve({
   return app.fetch(new Request(url, request), { remoteAddr });
 });
 
-// Hosted Supabase runs this from pg_cron (README); locally the server does it, on a
-// connection of its own so that no request waits behind it.
+// The audit sealer, on a connection of its own so that no request waits behind it: it seals
+// what has committed and writes a keyed checkpoint of the chain's head (it holds the key
+// ring, so behind the log guard); where the guard refuses, it still seals.
 const sealing = new Database({ ...services.config, poolSize: 1 });
 const sealer = setInterval(() => {
-  sealing.query((sql) => sql`select sfp_api.seal_audit_log()`).catch(() => {});
+  sealing.secretQuery((sql, keyring) => sql`select sfp_api.checkpoint_audit_chain(keyring => ${keyring}::jsonb)`)
+    .catch(() => sealing.query((sql) => sql`select sfp_api.seal_audit_log()`))
+    .catch(() => {});
 }, Number(Deno.env.get("SFP_AUDIT_SEAL_SECONDS") ?? "5") * 1000);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     clearInterval(sealer);
     await server.shutdown();
+    await services.refusals.close(); // the refusals counted but not yet written
     await Promise.all([services.db.close(), sealing.close()]);
     Deno.exit(0);
   });

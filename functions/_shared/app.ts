@@ -1,10 +1,11 @@
-import { type Context, Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Authenticate, Caller } from "./auth.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./database.ts";
+import type { RefusalLimiter } from "./refusal-limiter.ts";
 import { ApiError, apiErrorFromDatabase, errorBody } from "./errors.ts";
 import { requestContext, type RequestContext, requestIdOf } from "./request-context.ts";
 
@@ -13,11 +14,19 @@ export interface Services {
   config: Config;
   db: Database;
   authenticate: Authenticate;
+  /** Rate limit and aggregated audit of refused credential requests (refusal-limiter.ts). */
+  refusals: RefusalLimiter;
 }
 
 export type AppEnv = {
   Bindings: { remoteAddr?: string };
-  Variables: { caller: Caller; requestId: string; context: RequestContext };
+  Variables: {
+    caller: Caller;
+    requestId: string;
+    context: RequestContext;
+    /** Set once the request's audit row is written (or handed to the limiter). */
+    audited?: boolean;
+  };
 };
 
 /**
@@ -28,8 +37,11 @@ export type AppEnv = {
 export interface FunctionAppOptions {
   /** Paths (under the function) answered without authentication. */
   publicPaths?: string[];
-  /** Called when a request's bearer token is refused (401), before the refusal is answered. */
-  onUnauthenticated?: (c: Context<AppEnv>, refusal: ApiError, context: RequestContext) => Promise<void>;
+  /**
+   * Runs around everything else for every request (body cap and authentication included), so
+   * it sees every answer, errors as well: e.g. to audit each answer of a route.
+   */
+  around?: MiddlewareHandler<AppEnv>;
 }
 
 export function createFunctionApp(name: string, services: Services, options: FunctionAppOptions = {}): Hono<AppEnv> {
@@ -41,6 +53,7 @@ export function createFunctionApp(name: string, services: Services, options: Fun
     c.header("x-request-id", requestId);
     await next();
   });
+  if (options.around) app.use("*", options.around);
 
   app.use(
     "*",
@@ -54,16 +67,7 @@ export function createFunctionApp(name: string, services: Services, options: Fun
   const publicPaths = new Set((options.publicPaths ?? []).map((path) => `/${name}${path === "/" ? "" : path}`));
   app.use("*", async (c, next) => {
     if (publicPaths.has(c.req.path)) return next();
-    let caller: Caller;
-    try {
-      caller = await services.authenticate(c.req.header("authorization"));
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401 && options.onUnauthenticated) {
-        const context = requestContext(c, undefined, c.get("requestId"), c.env?.remoteAddr, services.config.trustedProxyHops);
-        await options.onUnauthenticated(c, error, context);
-      }
-      throw error;
-    }
+    const caller = await services.authenticate(c.req.header("authorization"));
     c.set("caller", caller);
     c.set("context", requestContext(c, caller, c.get("requestId"), c.env?.remoteAddr, services.config.trustedProxyHops));
     await next();

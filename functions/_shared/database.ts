@@ -1,12 +1,14 @@
 import postgres from "postgres";
 import type { Config } from "./config.ts";
+import { withNeededKeys } from "./keyring.ts";
 
 /**
  * The database connections of the Edge Functions, and the guard that keeps keys and
  * secrets out of PostgreSQL's log.
  *
- * PostgreSQL writes bind parameters into its log when statement or duration logging is on
- * (see DESIGN.md), and log_statement = all logs a statement before any SQL inside it runs,
+ * PostgreSQL writes bind parameters into its log when statement or duration logging is on,
+ * pgaudit writes function arguments when its parameter logging is on (docs/security.md, "The
+ * log guard"), and log_statement = all logs a statement before any SQL inside it runs,
  * so a check inside the RPC that receives a key comes too late. Instead, every statement
  * that carries a key ring or a secret is sent as
  *   begin; select sfp_api.guard_log_safety(); <the statement>; commit
@@ -21,49 +23,103 @@ import type { Config } from "./config.ts";
  */
 export type Sql = postgres.Sql;
 
+/**
+ * Session settings that keep this session's bind parameters and function arguments out of
+ * every log, whatever the server's configuration: they outrank the configuration file, ALTER
+ * SYSTEM and per-role or per-database settings, reloads included. Superuser-only settings:
+ * the login role needs GRANT SET ON PARAMETER (sql/bootstrap.sql does it locally). The guard
+ * stays, for servers where the login role may not set them.
+ */
+export const HIDDEN_PARAMETERS = ["log_parameter_max_length=0", "log_parameter_max_length_on_error=0"];
+/** pgaudit's, set the same way; a server that has pgaudit loaded refuses it to a role without the grant. */
+export const HIDDEN_PGAUDIT_PARAMETERS = ["pgaudit.log_parameter=off"];
+
+/** The startup `options` string for a list of settings. */
+export function sessionOptions(settings: string[]): string {
+  return settings.map((setting) => `-c ${setting}`).join(" ");
+}
+
 /** A value sent as a json parameter (cast to jsonb in the statement); postgres.js serialises it. */
 export function jsonb(sql: Sql, value: object): postgres.Parameter {
   return sql.json(value as postgres.JSONValue);
 }
 
+type DatabaseConfig = Pick<Config, "databaseUrl" | "databaseRole" | "poolSize" | "hideParameters" | "keyRing">;
+
 export class Database {
-  private readonly lanes: Sql[];
+  private lanes: Sql[] | undefined;
+  private opening: Promise<Sql[]> | undefined;
   private next = 0;
 
-  constructor(config: Pick<Config, "databaseUrl" | "databaseRole" | "poolSize" | "hideParameters">) {
+  constructor(private readonly config: DatabaseConfig) {}
+
+  private connect(settings: string[]): Sql[] {
     const connection: Record<string, string> = { application_name: "sfp-integrations" };
     // Acting as service_role from the start of the session costs no round trip per request.
-    if (config.databaseRole) connection.role = config.databaseRole;
-    // Session settings outrank the server's configuration file, ALTER SYSTEM and per-role or
-    // per-database settings, reloads included: with these, this session never writes a bind
-    // parameter to the log, whatever else happens (the guard stays, for servers that do not
-    // let the login role set them).
-    if (config.hideParameters) {
-      connection.options = "-c log_parameter_max_length=0 -c log_parameter_max_length_on_error=0";
-    }
-    this.lanes = Array.from(
-      { length: config.poolSize },
-      () => postgres(config.databaseUrl, { max: 1, connection, onnotice: () => {} }),
+    if (this.config.databaseRole) connection.role = this.config.databaseRole;
+    if (settings.length) connection.options = sessionOptions(settings);
+    return Array.from(
+      { length: this.config.poolSize },
+      () => postgres(this.config.databaseUrl, { max: 1, connection, onnotice: () => {} }),
     );
   }
 
-  private lane(): Sql {
-    const lane = this.lanes[this.next];
-    this.next = (this.next + 1) % this.lanes.length;
+  /**
+   * The lanes, opened on first use. With hidden parameters, the first connection tells
+   * whether the login role may set pgaudit.log_parameter: where pgaudit is loaded and the
+   * role lacks the grant, the server refuses the session (42501), and the lanes start without
+   * that setting (the guard then refuses credential work while pgaudit would log arguments).
+   */
+  private open(): Promise<Sql[]> {
+    if (this.lanes) return Promise.resolve(this.lanes);
+    this.opening ??= (async () => {
+      if (!this.config.hideParameters) return this.connect([]);
+      const lanes = this.connect([...HIDDEN_PARAMETERS, ...HIDDEN_PGAUDIT_PARAMETERS]);
+      try {
+        await lanes[0]`select 1`;
+        return lanes;
+      } catch (error) {
+        const { code, message } = error as { code?: string; message?: string };
+        if (code !== "42501" || !message?.includes("pgaudit")) return lanes; // not ours to decide: the request fails as usual
+        await Promise.all(lanes.map((lane) => lane.end({ timeout: 1 })));
+        console.warn(JSON.stringify({
+          level: "warn",
+          message: "The login role may not set pgaudit.log_parameter; sessions start without it (credential work is refused while pgaudit would log arguments)",
+        }));
+        return this.connect(HIDDEN_PARAMETERS);
+      }
+    })().then((lanes) => (this.lanes = lanes), (error) => {
+      this.opening = undefined;
+      throw error;
+    });
+    return this.opening;
+  }
+
+  private async lane(): Promise<Sql> {
+    const lanes = this.lanes ?? await this.open();
+    const lane = lanes[this.next];
+    this.next = (this.next + 1) % lanes.length;
     return lane;
   }
 
   /** Runs a statement that carries no key and no secret. */
-  query<T>(run: (sql: Sql) => Promise<T>): Promise<T> {
-    return run(this.lane());
+  async query<T>(run: (sql: Sql) => Promise<T>): Promise<T> {
+    return run(await this.lane());
   }
 
   /**
    * Runs one statement that carries a key ring or a secret, behind the log-safety guard, in
-   * its own transaction. Refuses with 503 (SFL01) when the database would log parameters.
+   * its own transaction. `keyring` is the jsonb parameter of the key ring with the current key
+   * only; a call that meets rows under other versions asks for them (SFK03) and runs again
+   * with them. Refuses with 503 (SFL01) when the database would log parameters.
    */
-  async secretQuery<T>(run: (sql: Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
-    const sql = this.lane();
+  secretQuery<T>(run: (sql: Sql, keyring: postgres.Parameter) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+    return withNeededKeys(this.config.keyRing, (keyring) => this.guarded<T>((sql) => run(sql, jsonb(sql, keyring))));
+  }
+
+  /** `begin; select sfp_api.guard_log_safety(); <statement>; commit`, in one network write. */
+  private async guarded<T>(run: (sql: Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+    const sql = await this.lane();
     // Queued synchronously on the lane's one connection: written together, run in order.
     const steps = [
       sql`begin`.execute(),
@@ -83,6 +139,8 @@ export class Database {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => lane.end({ timeout: 5 })));
+    const lanes = this.lanes ?? await this.opening?.catch(() => undefined);
+    await Promise.all((lanes ?? []).map((lane) => lane.end({ timeout: 5 })));
   }
 }
+

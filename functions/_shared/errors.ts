@@ -13,6 +13,8 @@ export const SQLSTATE_STATUS: Readonly<Record<string, number>> = {
   SF409: 409, // conflicts with the current state (e.g. removing the last owner)
   SFK01: 500, // key ring missing, or lacks a key version
   SFK02: 500, // a stored ciphertext failed its integrity check
+  SFK03: 500, // the call needs key versions the caller did not send (the functions call again with them)
+  SFK04: 500, // a key differs from the key check value stored for its version
   SFL01: 503, // the database would log statement parameters: credential work refused
   SFL02: 500, // a key or secret arrived in a transaction without the log-safety guard
 };
@@ -26,6 +28,7 @@ const REASON: Readonly<Record<number, string>> = {
   409: "Conflict",
   413: "Payload Too Large",
   415: "Unsupported Media Type",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -33,6 +36,10 @@ const REASON: Readonly<Record<number, string>> = {
 export function reasonPhrase(status: number): string {
   return REASON[status] ?? "Error";
 }
+
+/** What a client hears when the log guard refuses credential work (SFL01). */
+export const LOG_GUARD_REFUSAL =
+  "Credential operations are disabled: the database server's logging settings would record statement parameters. An operator can see which with sfp_api.log_settings_check().";
 
 /** A failure with a message that is safe to show the client, and optional extra fields. */
 export class ApiError extends Error {
@@ -76,6 +83,12 @@ function detailFields(error: unknown): Record<string, unknown> {
 export function apiErrorFromDatabase(error: unknown): ApiError | null {
   const code = (error as { code?: unknown })?.code;
   if (typeof code !== "string") return null;
+  if (code === "SFL01") {
+    // Which settings are at fault is for the operator: the server's log gets them (they name
+    // settings, never a value), the client a message that names none.
+    console.error(JSON.stringify({ level: "error", code, message: String((error as Error).message) }));
+    return new ApiError(503, LOG_GUARD_REFUSAL);
+  }
   if (code in SQLSTATE_STATUS) {
     return new ApiError(SQLSTATE_STATUS[code], String((error as Error).message), detailFields(error));
   }

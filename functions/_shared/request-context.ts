@@ -22,10 +22,19 @@ export function requestIdOf(header: string | undefined): string {
 }
 
 /**
+ * The client's address: the connection's peer, or, behind `trustedProxyHops` proxies, the
+ * X-Forwarded-For entry the outermost of them appended: entries to its left were written by
+ * the client and prove nothing.
+ */
+export function clientAddress(c: Context, remoteIp: string | undefined, trustedProxyHops: number): string | undefined {
+  if (trustedProxyHops === 0) return remoteIp;
+  const hops = (c.req.header("x-forwarded-for") ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+  return hops[hops.length - trustedProxyHops] ?? remoteIp;
+}
+
+/**
  * The context of a request; without a caller (authentication failed), no claims and no
- * token. The client's address is the connection's peer, or, behind `trustedProxyHops`
- * proxies, the X-Forwarded-For entry the outermost of them appended: entries to its left
- * were written by the client and prove nothing.
+ * token; the client's address as clientAddress finds it.
  */
 export function requestContext(
   c: Context,
@@ -34,11 +43,7 @@ export function requestContext(
   remoteIp: string | undefined,
   trustedProxyHops: number,
 ): RequestContext {
-  let ip = remoteIp;
-  if (trustedProxyHops > 0) {
-    const hops = (c.req.header("x-forwarded-for") ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
-    ip = hops[hops.length - trustedProxyHops] ?? remoteIp;
-  }
+  const ip = clientAddress(c, remoteIp, trustedProxyHops);
   return {
     claims: caller?.kind === "user" ? caller.claims : undefined,
     application: caller?.kind === "application"

@@ -3,11 +3,17 @@ import type { AppEnv, Services } from "./app.ts";
 import { createAuthenticator } from "./auth.ts";
 import { loadConfig } from "./config.ts";
 import { Database } from "./database.ts";
+import { RefusalLimiter } from "./refusal-limiter.ts";
 
 /** The services of one process, from its environment. Throws on invalid configuration. */
 export function createServices(env: Record<string, string | undefined>): Services {
   const config = loadConfig(env);
-  return { config, db: new Database(config), authenticate: createAuthenticator(config) };
+  return {
+    config,
+    db: new Database(config),
+    authenticate: createAuthenticator(config),
+    refusals: new RefusalLimiter(config.refusedReadsLimit, config.refusalWindowSeconds * 1000),
+  };
 }
 
 /** Serves one function the way Supabase's Edge Runtime runs it: Deno.serve on the app. */

@@ -4,8 +4,9 @@ import { jsonBody, parseOrThrow } from "../_shared/validation.ts";
 import { createApplicationTokenBody, tokenId } from "./schemas.ts";
 
 /**
- * /application-tokens: tokens for CI. Created tokens are shown once; listings never show
- * them. Owners only (decided in SQL).
+ * /application-tokens: tokens for CI, optionally limited to projects and providers. Created
+ * tokens are shown once; listings never show them. Owners only (decided in SQL, which also
+ * checks that the scope's projects exist).
  */
 export function createApplicationTokensApp(services: Services) {
   const app = createFunctionApp("application-tokens", services);
@@ -16,7 +17,9 @@ export function createApplicationTokensApp(services: Services) {
     // The answer carries the new token: a result, which PostgreSQL never logs.
     const [row] = await db.query((sql) =>
       sql`select sfp_api.create_application_token(name => ${body.name}, expires_in_days => ${body.expiresIn},
-            context => ${jsonb(sql, c.get("context"))}::jsonb) as token`
+            context => ${jsonb(sql, c.get("context"))}::jsonb,
+            projects => ${body.projects ? sql.array(body.projects) : null}::text[],
+            providers => ${body.providers ? sql.array(body.providers) : null}::text[]) as token`
     );
     return c.json(row.token, 201);
   });

@@ -51,11 +51,13 @@ export function createAuditLogsApp(services: Services) {
     );
   });
 
-  // Seals what has committed (once the caller is authorized), then re-walks the whole chain.
+  // Seals what has committed (once the caller is authorized), then re-walks the whole chain
+  // and checks its keyed checkpoints (with the key ring: behind the log guard).
   app.get("/verify", async (c) => {
     queryParams(c, auditLogQuery.pick({}));
-    const [row] = await db.query((sql) =>
-      sql`select sfp_api.verify_audit_log(context => ${jsonb(sql, c.get("context"))}::jsonb) as result`
+    const row = await db.secretQuery<{ result: unknown }>((sql, keyring) =>
+      sql`select sfp_api.verify_audit_log(context => ${jsonb(sql, c.get("context"))}::jsonb,
+            keyring => ${keyring}::jsonb) as result`
     );
     return c.json(row.result);
   });

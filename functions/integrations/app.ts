@@ -4,6 +4,7 @@ import { type AppEnv, createFunctionApp, type Services } from "../_shared/app.ts
 import { ApiError } from "../_shared/errors.ts";
 import type { Provider } from "../_shared/providers.ts";
 import { jsonBody, parseOrThrow, queryParams } from "../_shared/validation.ts";
+import { auditCredentialRequests } from "./credentials-audit.ts";
 import {
   createIntegrationBody,
   type CredentialsFilter,
@@ -24,29 +25,19 @@ import {
  */
 export function createIntegrationsApp(services: Services) {
   const { db, config } = services;
-  const app = createFunctionApp("integrations", services, {
-    // A credential read refused for its token is audited too (the RPC never sees it).
-    onUnauthenticated: async (c, refusal, context) => {
-      if (!new URL(c.req.url).pathname.endsWith("/credentials")) return;
-      const filter = await refusedReadFilter(c);
-      await db.query((sql) =>
-        sql`select sfp_api.audit_refused_credentials_read(message => ${refusal.message},
-              provider => ${filter.provider ?? null}, project => ${filter.project ?? null},
-              context => ${jsonb(sql, context)}::jsonb)`
-      );
-    },
-  });
+  // Every answer of a credentials route is audited, refusals before the read included.
+  const app = createFunctionApp("integrations", services, { around: auditCredentialRequests(services) });
 
   app.post("/", async (c) => {
     const body = await jsonBody(c, createIntegrationBody);
-    const row = await db.secretQuery<{ integration: unknown }>((sql) =>
+    const row = await db.secretQuery<{ integration: unknown }>((sql, keyring) =>
       sql`select sfp_api.create_integration(
             provider => ${body.provider}, auth_type => ${body.authType},
             credentials => ${jsonb(sql, body.credentials)}::jsonb,
             is_global => ${body.isGlobal}, projects => ${sql.array(body.projects)}::text[],
             config => ${jsonb(sql, body.config)}::jsonb,
             context => ${jsonb(sql, c.get("context"))}::jsonb,
-            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as integration`
+            keyring => ${keyring}::jsonb) as integration`
     );
     return c.json(row.integration, 201);
   });
@@ -61,12 +52,14 @@ export function createIntegrationsApp(services: Services) {
   });
 
   const readCredentials = async (c: Context<AppEnv>, filter: CredentialsFilter) => {
-    const row = await db.secretQuery<{ result: CredentialsOutcome }>((sql) =>
+    const row = await db.secretQuery<{ result: CredentialsOutcome }>((sql, keyring) =>
       sql`select sfp_api.get_credentials(
             provider => ${filter.provider ?? null}, project => ${filter.project ?? null},
             context => ${jsonb(sql, c.get("context"))}::jsonb,
-            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as result`
+            keyring => ${keyring}::jsonb) as result`
     );
+    // The read audited itself, whatever its outcome.
+    c.set("audited", true);
     return c.json(credentialsResponse(row.result));
   };
 
@@ -101,14 +94,14 @@ export function createIntegrationsApp(services: Services) {
     } else if (authType !== undefined) {
       throw new ApiError(400, "authType can only change together with credentials");
     }
-    const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql) =>
+    const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql, keyring) =>
       sql`select sfp_api.update_integration(id => ${id}::uuid,
             credentials => ${body.credentials === undefined ? null : jsonb(sql, body.credentials)}::jsonb,
             auth_type => ${authType ?? null}, config => ${body.config === undefined ? null : jsonb(sql, body.config)}::jsonb,
             is_global => ${body.isGlobal ?? null}, projects => ${body.projects === undefined ? null : sql.array(body.projects)}::text[],
             expected_version => ${expected ?? null}::integer, versions_kept => ${config.versionsKept},
             context => ${jsonb(sql, c.get("context"))}::jsonb,
-            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as integration`
+            keyring => ${keyring}::jsonb) as integration`
     );
     return withVersion(c, row.integration);
   });
@@ -117,11 +110,11 @@ export function createIntegrationsApp(services: Services) {
     const id = parseOrThrow(integrationId, c.req.param("id"));
     const body = await jsonBody(c, rollbackBody);
     const expected = expectedVersion(c.req.header("if-match"), undefined);
-    const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql) =>
+    const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql, keyring) =>
       sql`select sfp_api.rollback_integration(id => ${id}::uuid, version => ${body.version},
             expected_version => ${expected ?? null}::integer, versions_kept => ${config.versionsKept},
             context => ${jsonb(sql, c.get("context"))}::jsonb,
-            keyring => ${jsonb(sql, config.keyRing.sqlArgument)}::jsonb) as integration`
+            keyring => ${keyring}::jsonb) as integration`
     );
     return withVersion(c, row.integration);
   });
@@ -145,12 +138,4 @@ interface IntegrationMetadata {
 function withVersion(c: Context<AppEnv>, integration: IntegrationMetadata) {
   c.header("etag", `"${integration.version}"`);
   return c.json(integration);
-}
-
-/** What a refused credential read asked for, when it can be read and is valid; else nothing. */
-async function refusedReadFilter(c: Context<AppEnv>): Promise<CredentialsFilter> {
-  let asked: unknown = c.req.query();
-  if (c.req.method === "POST") asked = await c.req.json().catch(() => ({}));
-  const parsed = credentialsFilter.safeParse(asked);
-  return parsed.success ? parsed.data : {};
 }

@@ -140,11 +140,25 @@ export type CredentialsFilter = z.infer<typeof credentialsFilter>;
 export type CredentialsOutcome =
   | { outcome: "granted"; credentials: unknown[] }
   | { outcome: "denied"; reason: "unauthenticated" | "forbidden"; message: string }
-  | { outcome: "not_found"; message: string };
+  | { outcome: "not_found"; message: string }
+  | { outcome: "invalid"; message: string }
+  | { outcome: "error"; code: string; message: string; integration_id: string | null };
 
 const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403 } as const;
 
 export function credentialsResponse(result: CredentialsOutcome): unknown[] {
-  if (result.outcome === "granted") return result.credentials;
-  throw new ApiError(result.outcome === "denied" ? REFUSAL_STATUS[result.reason] : 404, result.message);
+  switch (result.outcome) {
+    case "granted":
+      return result.credentials;
+    case "denied":
+      throw new ApiError(REFUSAL_STATUS[result.reason], result.message);
+    case "not_found":
+      throw new ApiError(404, result.message);
+    case "invalid":
+      throw new ApiError(400, result.message);
+    case "error":
+      // A missing or wrong key, or a failed integrity check: the message names the key
+      // version or the integration, never a secret.
+      throw new ApiError(500, result.message, result.integration_id ? { integrationId: result.integration_id } : {});
+  }
 }

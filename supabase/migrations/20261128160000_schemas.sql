@@ -13,6 +13,8 @@
 --   SF401 not authenticated -> 401                          SF404 not found -> 404
 --   SF409 conflicts with the current state (e.g. removing the last owner) -> 409
 --   SFK01 key ring missing or lacks a version -> 500        SFK02 ciphertext failed its integrity check -> 500
+--   SFK03 the call needs key versions the caller holds but did not send (it calls again with them) -> 500
+--   SFK04 a key differs from the key check value stored for its version -> 500
 --   SFL01 the server would log statement parameters, credential work refused -> 503
 --   SFL02 a key or secret arrived in a transaction without the log-safety guard -> 500
 

@@ -43,12 +43,14 @@ async function arrange(): Promise<Fixtures> {
   const token = async (name: string) =>
     (await sql<{ t: { id: string; token: string } }[]>`select sfp_api.create_application_token(${name}, 30) as t`)[0].t;
   const valid = await token("valid");
+  const [{ scoped }] = await sql<{ scoped: { token: string } }[]>`select sfp_api.create_application_token('scoped', 30,
+    projects => array['acme/core'], providers => array['github']) as scoped`;
   const expired = await token("expired");
   const revoked = await token("revoked");
   const revocable = await token("to revoke");
   await sql`update sfp.application_tokens set expires_at = now() - interval '1 day' where id = ${expired.id}`;
   await sql`select sfp_api.revoke_application_token(${revoked.id}::uuid)`;
-  await sql`insert into auth.users (id, email) values (gen_random_uuid(), 'newcomer@example.test')`;
+  await sql`insert into auth.users (id, email, email_confirmed_at) values (gen_random_uuid(), 'newcomer@example.test', now())`;
 
   const owner = { id: stack.owner.id, email: stack.owner.email };
   return {
@@ -63,6 +65,7 @@ async function arrange(): Promise<Fixtures> {
       "member": stack.member.token,
       "owner": stack.owner.token,
       "application token": valid.token,
+      "scoped application token": scoped.token,
       "expired application token": expired.token,
       "revoked application token": revoked.token,
       "service-role key": stack.serviceKey,
@@ -91,13 +94,18 @@ function request(route: RouteCase, fixtures: Fixtures): { path: string; body?: u
   return { path: key === "GET /integrations/credentials" ? `${path}?project=acme/core` : path, body: bodies[key] };
 }
 
-/** Every row of every table of the store (the audit log aside), as text, in a stable order. */
+/**
+ * Every row of every table of the store (the audit log aside), as text, in a stable order.
+ * A token's last use aside: a token that authenticated is recorded as used even when its
+ * read is refused for its scope (the refusal is returned and committed, with its audit row).
+ */
 async function snapshot(): Promise<string[]> {
   const tables = ["sfp.projects", "sfp.integrations", "sfp.integration_projects", "sfp.credential_versions",
-    "sfp.members", "sfp.application_tokens", "auth.users"];
+    "sfp.members", "sfp.application_tokens", "sfp.application_token_projects", "auth.users"];
   const rows: string[] = [];
   for (const table of tables) {
-    const result = await stack.sql.unsafe(`select t::text as row from ${table} t order by 1`);
+    const row = table === "sfp.application_tokens" ? "(to_jsonb(t) - 'last_used_at')::text" : "t::text";
+    const result = await stack.sql.unsafe(`select ${row} as row from ${table} t order by 1`);
     rows.push(...result.map((r) => `${table} ${r.row}`));
   }
   return rows;

@@ -13,6 +13,7 @@ export const CALLERS = [
   "member",
   "owner",
   "application token",
+  "scoped application token",
   "expired application token",
   "revoked application token",
   "service-role key",
@@ -29,49 +30,59 @@ export interface RouteCase {
   readsCredentials?: boolean;
 }
 
-// Placeholders: {project} a registered project, {empty} one without integrations,
-// {integration} an integration, {token} an application token's id, {email} a member's email.
-//                                                          none  malf  expJ  othK  nonM  memb  ownr  app   expA  revA  svc
+// Placeholders: {project} a registered project, {empty} one without integrations of its own
+// (a global one applies to it), {integration} an integration, {token} an application token's
+// id, {email} a member's email. `GET /integrations/credentials` reads {project}.
+// The scoped application token is limited to {project} and to github: it may use the same
+// routes as an unscoped one, and reads only within its scope (refused for {empty};
+// tests/http/application-token-scopes.test.ts covers the rest).
+//                                                          none  malf  expJ  othK  nonM  memb  ownr  app   scAp  expA  revA  svc
 export const MATRIX: readonly RouteCase[] = [
-  { method: "POST", path: "/projects", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
-  { method: "GET", path: "/projects", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 401, 401, 200] },
-  { method: "GET", path: "/projects/{project}", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 401, 401, 200] },
-  { method: "DELETE", path: "/projects/{empty}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "POST", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
-  { method: "GET", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "GET", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "PATCH", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "POST", path: "/projects", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 403, 401, 401, 201] },
+  { method: "GET", path: "/projects", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 200, 401, 401, 200] },
+  { method: "GET", path: "/projects/{project}", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 200, 401, 401, 200] },
+  { method: "DELETE", path: "/projects/{empty}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "POST", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 403, 401, 401, 201] },
+  { method: "GET", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "GET", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "PATCH", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
   {
     method: "POST",
     path: "/integrations/{integration}/rollback",
-    statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200],
+    statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200],
   },
-  { method: "DELETE", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
+  { method: "DELETE", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
   {
     method: "GET",
     path: "/integrations/credentials",
-    statuses: [401, 401, 401, 401, 403, 403, 200, 200, 401, 401, 200],
+    statuses: [401, 401, 401, 401, 403, 403, 200, 200, 200, 401, 401, 200],
+    readsCredentials: true,
+  },
+  {
+    method: "GET",
+    path: "/integrations/credentials?project={empty}",
+    statuses: [401, 401, 401, 401, 403, 403, 200, 200, 403, 401, 401, 200],
     readsCredentials: true,
   },
   {
     method: "POST",
     path: "/integrations/credentials",
-    statuses: [401, 401, 401, 401, 403, 403, 200, 200, 401, 401, 200],
+    statuses: [401, 401, 401, 401, 403, 403, 200, 200, 200, 401, 401, 200],
     readsCredentials: true,
   },
-  { method: "POST", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
-  { method: "GET", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "DELETE", path: "/application-tokens/{token}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "GET", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "GET", path: "/users/me", statuses: [401, 401, 401, 401, 200, 200, 200, 200, 401, 401, 200] },
-  { method: "POST", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 401, 401, 201] },
-  { method: "PUT", path: "/users/{email}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "DELETE", path: "/users/{email}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "GET", path: "/audit-logs", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "GET", path: "/audit-logs/export", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "GET", path: "/audit-logs/verify", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 401, 401, 200] },
-  { method: "GET", path: "/health", statuses: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
-  { method: "GET", path: "/health/auth", statuses: [401, 401, 401, 401, 200, 200, 200, 200, 401, 401, 200] },
+  { method: "POST", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 403, 401, 401, 201] },
+  { method: "GET", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "DELETE", path: "/application-tokens/{token}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "GET", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "GET", path: "/users/me", statuses: [401, 401, 401, 401, 200, 200, 200, 200, 200, 401, 401, 200] },
+  { method: "POST", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 403, 401, 401, 201] },
+  { method: "PUT", path: "/users/{email}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "DELETE", path: "/users/{email}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "GET", path: "/audit-logs", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "GET", path: "/audit-logs/export", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "GET", path: "/audit-logs/verify", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "GET", path: "/health", statuses: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+  { method: "GET", path: "/health/auth", statuses: [401, 401, 401, 401, 200, 200, 200, 200, 200, 401, 401, 200] },
 ];
 
 export const README_START = "<!-- permissions:start (generated from tests/authorization/permissions.ts) -->";

@@ -58,6 +58,8 @@ interface CreatedToken {
   expires_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
+  projects: string[] | null;
+  providers: string[] | null;
 }
 
 /** Runs `statement` as service_role through a PostgREST-style transaction; returns its `result` column. */
@@ -127,6 +129,8 @@ describe("sfp_api.create_application_token", () => {
       expires_at: expect.any(String),
       revoked_at: null,
       last_used_at: null,
+      projects: null,
+      providers: null,
     });
     const rows = await stack.sql`
       select id, name, lookup_id, encode(secret_hash, 'hex') as secret_hash, created_by,

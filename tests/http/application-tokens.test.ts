@@ -1,7 +1,8 @@
 /**
  * Application tokens over HTTP (/sfp/api/application-tokens), and what a pipeline does with
  * one. Proves:
- *   - an owner creates a token, shown once ("sfp_app_" + 64 URL-safe characters); the list
+ *   - an owner creates a token, shown once ("sfp_app_" + 64 URL-safe characters), unscoped
+ *     unless asked (projects and providers null; scopes: application-token-scopes.test.ts); the list
  *     never shows it, and the database holds only its SHA-256 and its lookup id (the 16
  *     characters after the prefix): neither the token nor its secret part is in any row of
  *     schema sfp, the audit log included;
@@ -149,6 +150,8 @@ describe("creating a token", () => {
       expires_at: expect.stringMatching(TIMESTAMP),
       revoked_at: null,
       last_used_at: null,
+      projects: null,
+      providers: null,
     });
   });
 
@@ -274,6 +277,8 @@ describe("a pipeline with a token", () => {
       expires_at: token.expires_at,
       revoked_at: expect.stringMatching(TIMESTAMP),
       last_used_at: expect.stringMatching(TIMESTAMP),
+      projects: null,
+      providers: null,
     });
 
     const refused = await pipelineRead(token.token);
@@ -549,7 +554,9 @@ describe("a token whose creator is no longer an owner", () => {
 
   it("is refused with 401 once its creator's Supabase Auth account is deleted", async () => {
     // created_by becomes null with the account; only a token the service created may have none.
+    // A second owner first: the team's last owner's account cannot be deleted (members.test.ts).
     await seed();
+    await secondOwner();
     const token = await newToken("pipeline-acme");
     expect((await pipelineRead(token.token)).status).toBe(200);
 

@@ -3,17 +3,22 @@
  *   - owners list the members; anyone else is refused (403);
  *   - /users/me tells each kind of caller who they are: an owner, a member, a signed-in user
  *     who is no member (role null), an application token, the service;
- *   - owners add a signed-up Supabase Auth user by email (case-insensitive); an unknown email
- *     is 404, a member already in the team 409, a bad role or email 400, and none changes
- *     anything;
+ *   - owners add a signed-up Supabase Auth user by email (case-insensitive) once they have
+ *     confirmed their email; an unknown email is 404, an unconfirmed one 400, a member already
+ *     in the team 409, a bad role or email 400, and none changes anything; the users
+ *     upsert_member creates are confirmed;
  *   - a role change or a removal takes effect on the very next request;
  *   - the team always keeps an owner: the last owner can be neither demoted nor removed, even
- *     when two owners demote each other at once;
+ *     when two owners demote each other at once; nor can the last owner's Supabase Auth
+ *     account be deleted (sfp.members cascades from auth.users), even when two owners'
+ *     accounts are deleted at once;
  *   - nobody but an owner changes a role, their own included;
  *   - every change leaves one audit row with its action, actor and details; refusals none.
  */
 import { randomUUID } from "node:crypto";
+import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { databaseUrl } from "../support/server-info.ts";
 import { type Actor, createTestStack, type TestStack } from "../support/test-stack.ts";
 import { userToken } from "../../stack/tokens.ts";
 
@@ -39,10 +44,14 @@ function expectError(response: { status: number; body: unknown }, status: number
   expect(response.body).toEqual({ statusCode: status, message, error: reasons[status] });
 }
 
-/** A user who signed up with Supabase Auth (an auth.users row) and holds a session token. */
-async function signUp(email: string): Promise<Actor> {
+/**
+ * A user who signed up with Supabase Auth (an auth.users row) and holds a session token;
+ * their email confirmed unless `confirmed` is false.
+ */
+async function signUp(email: string, { confirmed = true } = {}): Promise<Actor> {
   const id = randomUUID();
-  await stack.sql`insert into auth.users (id, email) values (${id}, ${email})`;
+  await stack.sql`insert into auth.users (id, email, email_confirmed_at)
+    values (${id}, ${email}, ${confirmed ? new Date() : null}::timestamptz)`;
   return { id, email, token: await userToken(stack.jwtSecret, { id, email }) };
 }
 
@@ -211,6 +220,35 @@ describe("POST /users adds a signed-up user", () => {
     expectError(response, 404, "User 'nobody@example.test' not found: they must sign up before they can be added");
     expect(await storedMembers()).toEqual(before);
     expect(await memberAudit()).toEqual([]);
+  });
+
+  it("a user who has not confirmed their email: 400, and nothing is stored or audited", async () => {
+    const pending = await signUp("Pending@Example.test", { confirmed: false });
+    const before = await storedMembers();
+    const response = await stack.api("POST", "/users", {
+      token: stack.owner.token,
+      body: { email: "pending@example.TEST", role: "member" },
+    });
+    expectError(response, 400,
+      "User 'pending@example.TEST' has not confirmed their email: they must confirm it before they can be added");
+    expect(await storedMembers()).toEqual(before);
+    expect(await memberAudit()).toEqual([]);
+    expectError(await stack.api("GET", "/projects", { token: pending.token }), 403, OWNER_MEMBER_OR_APPLICATION);
+  });
+
+  it("once they confirm their email, the same user is added", async () => {
+    const pending = await signUp("pending@example.test", { confirmed: false });
+    await stack.sql`update auth.users set email_confirmed_at = now() where id = ${pending.id}`;
+    const response = await stack.api("POST", "/users", { token: stack.owner.token, body: { email: pending.email, role: "member" } });
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual(memberJson(pending, "member"));
+  });
+
+  it("the users upsert_member creates have their email confirmed", async () => {
+    const other = await secondOwner();
+    expect(await stack.sql`select email_confirmed_at is not null as confirmed from auth.users where id = ${other.id}`).toEqual([
+      { confirmed: true },
+    ]);
   });
 
   it("a user who is already a member (another case, another role): 409, and their role is unchanged", async () => {
@@ -494,6 +532,80 @@ describe("DELETE /users/{email} removes a member", () => {
     expect((await stack.api("GET", "/projects", { token: stack.member.token })).status).toBe(200);
   });
 });
+
+describe("deleting a Supabase Auth account (auth.users) keeps an owner", () => {
+  const storedAccounts = async () =>
+    (await stack.sql`select id, email from auth.users order by email`).map((row) => ({ ...row }));
+
+  it(`the last owner's account cannot be deleted: SF409 "${KEEP_AN_OWNER}", and nothing changes`, async () => {
+    const [members, accounts] = [await storedMembers(), await storedAccounts()];
+    const error = await stack.sql`delete from auth.users where id = ${stack.owner.id}`.catch((e) => e);
+    expect({ code: error.code, message: error.message }).toEqual({ code: "SF409", message: KEEP_AN_OWNER });
+    expect(await storedMembers()).toEqual(members);
+    expect(await storedAccounts()).toEqual(accounts);
+    expect((await stack.api("GET", "/users", { token: stack.owner.token })).status).toBe(200);
+  });
+
+  it("nor every account at once: the statement is refused as a whole", async () => {
+    await secondOwner();
+    const [members, accounts] = [await storedMembers(), await storedAccounts()];
+    const error = await stack.sql`delete from auth.users`.catch((e) => e);
+    expect({ code: error.code, message: error.message }).toEqual({ code: "SF409", message: KEEP_AN_OWNER });
+    expect(await storedMembers()).toEqual(members);
+    expect(await storedAccounts()).toEqual(accounts);
+  });
+
+  it("an owner's account can be deleted while another owner remains: their membership goes with it", async () => {
+    const other = await secondOwner();
+    await stack.sql`delete from auth.users where id = ${stack.owner.id}`;
+    expect(await stack.sql`select user_id, role from sfp.members where role = 'owner'`).toEqual([{ user_id: other.id, role: "owner" }]);
+    expect(await stack.sql`select * from sfp.members where user_id = ${stack.owner.id}`).toEqual([]);
+    expect((await stack.api("GET", "/users", { token: other.token })).status).toBe(200);
+  });
+
+  it("a member's account can be deleted", async () => {
+    await stack.sql`delete from auth.users where id = ${stack.member.id}`;
+    expect(await stack.sql`select email from sfp.members`).toEqual([{ email: stack.owner.email }]);
+  });
+
+  it(
+    "two owners' accounts deleted at once: one goes, the other is refused with SF409, never a deadlock",
+    async () => {
+      // Each deletion locks every owner row (in one order) before it locks the member row it
+      // removes, so the second waits for the first and then sees it was the last owner.
+      const other = await secondOwner();
+      const connect = () => postgres(databaseUrl(stack.server.superuserUrl, stack.database), { max: 1, onnotice: () => {} });
+      const [first, second, watcher] = [connect(), connect(), connect()];
+      try {
+        let secondDeletion!: Promise<unknown>;
+        await first.begin(async (tx) => {
+          await tx`delete from auth.users where id = ${stack.owner.id}`;
+          secondDeletion = second`delete from auth.users where id = ${other.id}`.then(() => null, (error) => error);
+          await waitForSessionsOnLock(watcher, 1);
+        });
+        const error = (await secondDeletion) as postgres.PostgresError | null;
+        expect({ code: error?.code, message: error?.message }).toEqual({ code: "SF409", message: KEEP_AN_OWNER });
+        expect(await stack.sql`select user_id from sfp.members where role = 'owner'`).toEqual([{ user_id: other.id }]);
+        expect(await stack.sql`select id from auth.users where id in (${stack.owner.id}, ${other.id})`).toEqual([{ id: other.id }]);
+      } finally {
+        await Promise.all([first.end(), second.end(), watcher.end()]);
+      }
+    },
+    15_000,
+  );
+});
+
+/** Waits until `count` sessions of this file's database wait on a lock. */
+async function waitForSessionsOnLock(watcher: postgres.Sql, count: number) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const [{ waiting }] = await watcher<{ waiting: number }[]>`
+      select count(*)::int as waiting from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`;
+    if (waiting >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`expected ${count} sessions waiting on a lock`);
+}
 
 /** Waits until `count` of the Edge Functions' database sessions wait on a lock. */
 async function waitForLockWaiters(count: number) {

@@ -6,7 +6,7 @@
  * same folder reusing it (no migration re-applied, the same key and owner).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,6 +105,8 @@ describe("npm start", () => {
     expect(first.output).toContain("WARNING: generated a new encryption key");
     expect(first.output).toContain("losing it loses every stored credential");
     expect(statSync(join(dataDir, "secrets.json")).mode & 0o777).toBe(0o600);
+    // Decided once the database could be asked (it held no credentials): version 1, written down.
+    expect(JSON.parse(readFileSync(join(dataDir, "secrets.json"), "utf8")).encryptionKeys).toMatch(/^1:[A-Za-z0-9+/]{43}=$/);
   });
 
   it("serves the API at /sfp/api with the printed owner token and service-role key", async () => {

@@ -75,8 +75,14 @@ export function newKey(): string {
   return randomBytes(32).toString("base64");
 }
 
-export async function createTestStack(options: { env?: Record<string, string> } = {}): Promise<TestStack> {
-  const server = inject("server");
+export interface TestStackOptions {
+  env?: Record<string, string>;
+  /** Another PostgreSQL server prepared like the global one (template migrated); default: the global one. */
+  server?: ServerInfo;
+}
+
+export async function createTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const server = options.server ?? inject("server");
   const database = `sfp_t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const admin = postgres(server.superuserUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${database} template ${server.template}`);
@@ -98,7 +104,8 @@ export async function createTestStack(options: { env?: Record<string, string> } 
   const createActors = async () => {
     await sql`select sfp_api.upsert_member(${owner.id}::uuid, ${owner.email}, 'owner')`;
     await sql`select sfp_api.upsert_member(${member.id}::uuid, ${member.email}, 'member')`;
-    await sql`insert into auth.users (id, email) values (${outsider.id}, ${outsider.email}) on conflict do nothing`;
+    await sql`insert into auth.users (id, email, email_confirmed_at) values (${outsider.id}, ${outsider.email}, now())
+              on conflict do nothing`;
   };
   await createActors();
 
@@ -113,6 +120,8 @@ export async function createTestStack(options: { env?: Record<string, string> } 
     SFP_ENCRYPTION_KEYS: encryptionKeys,
     // The periodic sealer would race reset()'s TRUNCATE (a deadlock); tests that need it set it.
     SFP_AUDIT_SEAL_SECONDS: "3600",
+    // Files share one server and one client address: only the rate-limit tests set a low limit.
+    SFP_REFUSED_READS_LIMIT: "100000",
     ...options.env,
   });
   let functions = await startFunctionsServer(env(), await freePort(), (text) => (output += text));
@@ -152,8 +161,9 @@ export async function createTestStack(options: { env?: Record<string, string> } 
       // The audit log refuses TRUNCATE through its trigger; replica mode skips triggers.
       await sql.begin(async (tx) => {
         await tx`set local session_replication_role = replica`;
-        await tx`truncate sfp.audit_log, sfp.audit_chain_anchor, sfp.credential_versions, sfp.integration_projects,
-                 sfp.integrations, sfp.projects, sfp.members, sfp.application_tokens, auth.users cascade`;
+        await tx`truncate sfp.audit_log, sfp.audit_chain_anchor, sfp.audit_checkpoints, sfp.credential_versions,
+                 sfp.integration_projects, sfp.integrations, sfp.projects, sfp.members, sfp.application_tokens,
+                 sfp.key_checks, auth.users cascade`;
       });
       await createActors();
     },

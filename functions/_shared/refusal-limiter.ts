@@ -1,0 +1,70 @@
+/**
+ * Keeps an unauthenticated flood of credential requests from growing the audit log without
+ * bound, and from being answered past a limit. Per process, per client address, in fixed
+ * windows (a minute by default): once `limit` requests from one address were refused for
+ * their token (401, each audited on its own) in a window, every credential request from it
+ * is answered 429 with Retry-After until the window ends, and those 429s are audited as one
+ * row per address (and answer) and window, with their count, written when the window closes
+ * (or the process stops). So an address leaves at most `limit` + 1 rows per window.
+ * Nothing here holds a secret: addresses, counts and the row writers.
+ */
+export type RefusalWriter = (count: number) => Promise<void>;
+
+interface Pending {
+  count: number;
+  write: RefusalWriter;
+}
+
+export class RefusalLimiter {
+  private windowStart = 0;
+  private readonly refusedByAddress = new Map<string, number>();
+  private pending = new Map<string, Pending>();
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly limit: number, private readonly windowMs: number) {
+    // Closes windows on time, so a flood's count is written even when the flood stops.
+    this.timer = setInterval(() => this.roll(Date.now()), Math.min(windowMs, 1000));
+    if (typeof Deno !== "undefined") Deno.unrefTimer(this.timer as unknown as number);
+  }
+
+  /** Seconds until the address may try again, or null when it is not limited. */
+  retryAfter(address: string, now = Date.now()): number | null {
+    this.roll(now);
+    if ((this.refusedByAddress.get(address) ?? 0) < this.limit) return null;
+    return Math.max(1, Math.ceil((this.windowStart + this.windowMs - now) / 1000));
+  }
+
+  /** Counts a request refused for its token (401) towards the address's limit. */
+  countUnauthenticated(address: string, now = Date.now()): void {
+    this.roll(now);
+    this.refusedByAddress.set(address, (this.refusedByAddress.get(address) ?? 0) + 1);
+  }
+
+  /** Counts a limited request; `write` records the window's count for the address and reason. */
+  limited(address: string, reason: string, write: RefusalWriter): void {
+    const key = `${address}\u0000${reason}`;
+    const entry = this.pending.get(key) ?? { count: 0, write };
+    entry.count++;
+    this.pending.set(key, entry);
+  }
+
+  /** Writes every pending count now (at a window's end, and before the process stops). */
+  async flush(): Promise<void> {
+    const pending = [...this.pending.values()];
+    this.pending = new Map();
+    await Promise.all(pending.map((entry) => entry.write(entry.count).catch(() => {})));
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.timer);
+    return this.flush();
+  }
+
+  private roll(now: number): void {
+    const start = now - (now % this.windowMs);
+    if (start === this.windowStart) return;
+    void this.flush();
+    this.refusedByAddress.clear();
+    this.windowStart = start;
+  }
+}

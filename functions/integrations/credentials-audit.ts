@@ -1,0 +1,110 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv, Services } from "../_shared/app.ts";
+import { jsonb } from "../_shared/database.ts";
+import { errorBody } from "../_shared/errors.ts";
+import { clientAddress, requestContext, type RequestContext } from "../_shared/request-context.ts";
+
+/**
+ * Every request to a credentials route leaves one audit row, whatever its answer.
+ * sfp_api.get_credentials audits every read it runs (granted, denied, not found, invalid,
+ * error) and the route marks the request `audited`; this wraps everything else that can
+ * answer such a request (the body cap, authentication, input validation, the log guard, a
+ * failed call) and audits that answer through sfp_api.audit_credentials_request with the
+ * verified caller (or anonymous), the filters as given, the outcome and the answer's message.
+ * Requests refused for their token count towards the address's limit; past it, requests are
+ * answered 429 with Retry-After and audited in one row per address and window with their
+ * count (refusal-limiter.ts).
+ */
+export function auditCredentialRequests(services: Services): MiddlewareHandler<AppEnv> {
+  const { db, refusals, config } = services;
+  return async (c, next) => {
+    if (!c.req.path.endsWith("/credentials")) return next();
+    const address = clientAddress(c, c.env?.remoteAddr, config.trustedProxyHops) ?? "unknown";
+    const retryAfter = refusals.retryAfter(address);
+    if (retryAfter !== null) {
+      const context = requestContext(c, undefined, c.get("requestId"), c.env?.remoteAddr, config.trustedProxyHops);
+      const filter = await givenFilter(c);
+      refusals.limited(address, RATE_LIMITED, (count) =>
+        auditRow(c, "denied", RATE_LIMITED, filter, context, { count, aggregated: true }));
+      return c.json(errorBody(429, RATE_LIMITED), 429, { "retry-after": String(retryAfter) });
+    }
+
+    await next();
+    const status = c.res.status;
+    if (status === 401) refusals.countUnauthenticated(address);
+    if (c.get("audited")) return;
+
+    const message = await messageOf(c.res);
+    const filter = await givenFilter(c);
+    const outcome = status === 401 || status === 403 ? "denied" : status < 500 ? "invalid" : "error";
+    // The verified caller when authentication passed; an application token is named by the
+    // SHA-256 of its hash (never the hash: a refused call may be one whose parameters are logged).
+    const context: RequestContext = c.get("context") ?? requestContext(
+      c,
+      undefined,
+      c.get("requestId"),
+      c.env?.remoteAddr,
+      config.trustedProxyHops,
+    );
+    const caller = c.get("caller");
+    const auditContext = caller?.kind === "application"
+      ? { ...context, application: undefined, application_fingerprint: await sha256Hex(hexBytes(caller.tokenHash)) }
+      : { ...context };
+    await auditRow(c, outcome, message, filter, auditContext, {});
+  };
+
+  /** Writes one row; a failure to write is logged (never with the request's data) and the answer stands. */
+  async function auditRow(
+    c: Context<AppEnv>,
+    outcome: string,
+    message: string,
+    filter: Filter,
+    context: Record<string, unknown> | RequestContext,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    try {
+      await db.query((sql) =>
+        sql`select sfp_api.audit_credentials_request(outcome => ${outcome}, message => ${message},
+              provider => ${filter.provider ?? null}, project => ${filter.project ?? null},
+              context => ${jsonb(sql, context)}::jsonb, details => ${jsonb(sql, details)}::jsonb)`
+      );
+      c.set("audited", true);
+    } catch (error) {
+      const { code } = error as { code?: string };
+      console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), message: "audit write failed", code }));
+    }
+  }
+}
+
+const RATE_LIMITED = "Too many refused requests from this address: retry later";
+
+interface Filter {
+  provider?: string;
+  project?: string;
+}
+
+/** The filters the request gave, as given (strings only, cut to the audit columns' sizes), valid or not. */
+async function givenFilter(c: Context<AppEnv>): Promise<Filter> {
+  let asked: Record<string, unknown> = c.req.query();
+  if (c.req.method === "POST") {
+    asked = await c.req.text().then((text) => JSON.parse(text), () => ({})).catch(() => ({}));
+    if (asked === null || typeof asked !== "object") asked = {};
+  }
+  const text = (value: unknown, max: number) => typeof value === "string" ? value.slice(0, max) : undefined;
+  return { provider: text(asked.provider, 64), project: text(asked.project, 255) };
+}
+
+/** The message of an error answer (our bodies are {statusCode, message, error}). */
+async function messageOf(response: Response): Promise<string> {
+  const body = await response.clone().json().catch(() => null) as { message?: unknown } | null;
+  return typeof body?.message === "string" ? body.message.slice(0, 200) : `HTTP ${response.status}`;
+}
+
+function hexBytes(hex: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(hex.match(/../g)!.map((pair) => parseInt(pair, 16)));
+}
+
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,214 @@
+-- Every request for credentials leaves an audit row, failures included: refused input
+-- ('invalid'), a failure to decrypt ('error': a missing or wrong key, or a ciphertext that
+-- fails its integrity check, which is exactly what tampering looks like), and requests the
+-- Edge Functions refuse before the read runs (no valid token, bad input, the log guard).
+-- Scoped application tokens read only within their scope.
+
+alter table sfp.audit_log drop constraint outcome_is_known;
+alter table sfp.audit_log add constraint outcome_is_known
+  check (outcome in ('granted', 'denied', 'not_found', 'invalid', 'error', 'succeeded'));
+
+/**
+ * Returns the decrypted credentials the caller may read, and audits the read, whatever its
+ * outcome. Nothing is raised once the caller is known (a raise would roll the audit row back):
+ *   {"outcome": "granted",   "credentials": [{integration_id, provider, auth_type, credentials}]}
+ *   {"outcome": "denied",    "reason": "unauthenticated" | "forbidden", "message": "..."}
+ *   {"outcome": "not_found", "message": "Project 'x' not found" | "No integration found for ..."}
+ *   {"outcome": "invalid",   "message": "provider must be ..."}
+ *   {"outcome": "error",     "code": "SFK01" | "SFK02" | "SFK04", "message": "...", "integration_id": uuid | null}
+ * A granted read's audit row is inserted after decryption in the same transaction: if that
+ * insert fails, the call fails and no credential leaves the database. An application token
+ * with a scope reads only integrations that apply to its projects and providers (a filter
+ * outside its scope is denied, 403).
+ * Callers: service_role, for the service itself, or (context.claims / context.application)
+ * for a verified user or an application token; owners and applications may read.
+ * Errors (raised, not audited here: the trusted caller audits them): 22023 a context that is
+ * not an object; SFL02; SFK03 (the key ring lacks versions the caller holds: call again with
+ * them). Cost: two index lookups, one key check and one decryption per integration
+ * returned, one audit insert.
+ */
+create or replace function sfp_api.get_credentials(
+  provider text default null,
+  project text default null,
+  context jsonb default '{}',
+  keyring jsonb default null
+) returns jsonb
+language plpgsql volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._authenticate(get_credentials.context);
+  v_keyring jsonb := sfp._keyring(get_credentials.keyring);
+  -- The filters as given, cut to the audit columns' sizes.
+  v_provider text := left(get_credentials.provider, 64);
+  v_project text := left(get_credentials.project, 255);
+  v_project_id uuid;
+  v_message text;
+  v_rows sfp.credential_versions[];
+  v_providers text[];
+  v_ids uuid[];
+  v_credentials jsonb := '[]';
+  v_state text;
+  v_detail text;
+  v_failed uuid;
+begin
+  -- GUARD: a refusal is audited and returned (a raise would roll the audit row back).
+  if v_actor.refusal is not null or not sfp._has_role(v_actor, 'owner', 'application') then
+    v_message := coalesce(v_actor.refusal, sfp._forbidden_message('owner', 'application'));
+    perform sfp._audit(v_actor, 'credentials.read', 'denied', get_credentials.context,
+      provider => v_provider, project => v_project, message => v_message);
+    return jsonb_build_object('outcome', 'denied', 'message', v_message,
+      'reason', case when v_actor.refusal is not null then 'unauthenticated' else 'forbidden' end);
+  end if;
+  perform sfp._require_guard();
+
+  -- VALIDATION: refused input is audited and returned. The checks' own messages are caught
+  -- (a subtransaction, only on this path: valid input never enters the block).
+  if (get_credentials.provider is not null and not coalesce(sfp._is_name(get_credentials.provider), false))
+     or (get_credentials.project is not null and not coalesce(sfp._is_project_identifier(get_credentials.project), false)) then
+    begin
+      if get_credentials.provider is not null then
+        perform sfp._check_provider(get_credentials.provider);
+      end if;
+      perform sfp._check_identifier(get_credentials.project);
+    exception when sqlstate '22023' then
+      get stacked diagnostics v_message = message_text;
+    end;
+    perform sfp._audit(v_actor, 'credentials.read', 'invalid', get_credentials.context,
+      provider => v_provider, project => v_project, message => v_message);
+    return jsonb_build_object('outcome', 'invalid', 'message', v_message);
+  end if;
+
+  if get_credentials.project is not null then
+    select p.id into v_project_id from sfp.projects p where p.identifier = get_credentials.project;
+  end if;
+  -- A scoped token learns nothing of projects outside its scope, not even whether they exist.
+  v_message := sfp._token_scope_refusal(v_actor, v_project_id, get_credentials.project, get_credentials.provider);
+  if v_message is not null then
+    perform sfp._audit(v_actor, 'credentials.read', 'denied', get_credentials.context,
+      provider => v_provider, project => v_project, message => v_message);
+    return jsonb_build_object('outcome', 'denied', 'reason', 'forbidden', 'message', v_message);
+  end if;
+  if get_credentials.project is not null and v_project_id is null then
+    v_message := format('Project ''%s'' not found', get_credentials.project);
+    perform sfp._audit(v_actor, 'credentials.read', 'not_found', get_credentials.context,
+      provider => v_provider, project => v_project, message => v_message);
+    return jsonb_build_object('outcome', 'not_found', 'message', v_message);
+  end if;
+
+  select array_agg(cv order by i.provider, i.created_at, i.id),
+         array_agg(i.provider order by i.provider, i.created_at, i.id),
+         array_agg(i.id order by i.provider, i.created_at, i.id)
+  into v_rows, v_providers, v_ids
+  from sfp._resolve_integrations(get_credentials.provider, v_project_id) i
+  join sfp.credential_versions cv on cv.integration_id = i.id and cv.version = i.current_version
+  where sfp._token_allows(v_actor, i.provider, i.id);
+
+  if v_ids is null then
+    v_message := sfp._no_integration_message(get_credentials.provider, get_credentials.project);
+    perform sfp._audit(v_actor, 'credentials.read', 'not_found', get_credentials.context,
+      provider => v_provider, project => v_project, message => v_message);
+    return jsonb_build_object('outcome', 'not_found', 'message', v_message);
+  end if;
+
+  -- A missing or wrong key, or a row that fails its integrity check, is audited and returned.
+  -- SFK03 (the caller holds a key version it did not send) is not caught: nothing was read,
+  -- and the caller calls again with it. The block decrypts only: its subtransaction writes
+  -- nothing.
+  begin
+    if v_keyring is null then
+      perform sfp._master_key(null, 0); -- raises SFK01 'Encryption key ring not provided ...'
+    end if;
+    perform sfp._check_keys(v_keyring, (select array_agg(distinct r.key_version) from unnest(v_rows) r));
+    for i in 1 .. cardinality(v_rows) loop
+      v_credentials := v_credentials || jsonb_build_object(
+        'integration_id', (v_rows[i]).integration_id,
+        'provider', v_providers[i],
+        'auth_type', (v_rows[i]).auth_type,
+        'credentials', sfp._open(v_rows[i], v_keyring));
+    end loop;
+  exception when sqlstate 'SFK01' or sqlstate 'SFK02' or sqlstate 'SFK04' then
+    get stacked diagnostics v_state = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
+    if v_detail like '{%' then
+      v_failed := (v_detail::jsonb ->> 'integration_id')::uuid;
+    end if;
+    perform sfp._audit(v_actor, 'credentials.read', 'error', get_credentials.context,
+      integration_ids => coalesce(array[v_failed], v_ids), provider => v_provider, project => v_project,
+      message => v_message, details => jsonb_build_object('code', v_state));
+    return jsonb_build_object('outcome', 'error', 'code', v_state, 'message', v_message, 'integration_id', v_failed);
+  end;
+
+  perform sfp._audit(v_actor, 'credentials.read', 'granted', get_credentials.context,
+    integration_ids => v_ids, provider => v_provider, project => v_project);
+  return jsonb_build_object('outcome', 'granted', 'credentials', v_credentials);
+end;
+$$;
+
+drop function sfp_api.audit_refused_credentials_read(text, text, text, jsonb);
+
+/**
+ * Audits a request for credentials that the trusted caller answered without a completed
+ * read: a bearer token it could not verify, input it refused, the log guard's refusal, a
+ * failure of the read itself, or a rate-limited client. `outcome`: 'denied', 'invalid' or
+ * 'error'; `message`: the answer's message (cut to 200 characters); `details`: e.g.
+ * {"count": n} for refusals aggregated per client address and minute.
+ * The actor: the verified caller from context.claims / context.application, as for a read
+ * (a refused token is recorded as anonymous, with its refusal in details); or, when the
+ * caller may not send the token's hash (the log guard refused: parameters may be logged),
+ * context.application_fingerprint, the hex SHA-256 of the token's SHA-256, which names the
+ * token without being usable as one; else anonymous. Never a secret.
+ * Callers: service_role. Errors: 22023 for an unknown outcome or a context that is not an object.
+ */
+create function sfp_api.audit_credentials_request(
+  outcome text,
+  message text,
+  provider text default null,
+  project text default null,
+  context jsonb default '{}',
+  details jsonb default '{}'
+) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor;
+  v_token sfp.application_tokens;
+  v_details jsonb := case when jsonb_typeof(audit_credentials_request.details) = 'object'
+                          then audit_credentials_request.details else '{}' end;
+begin
+  if audit_credentials_request.outcome is null or audit_credentials_request.outcome not in ('denied', 'invalid', 'error') then
+    raise exception using errcode = '22023', message = 'outcome must be one of: denied, invalid, error';
+  end if;
+  if audit_credentials_request.context ? 'application_fingerprint' then
+    select * into v_token from sfp.application_tokens t
+    where extensions.digest(t.secret_hash, 'sha256') = decode(nullif(audit_credentials_request.context ->> 'application_fingerprint', ''), 'hex')
+      and (audit_credentials_request.context ->> 'application_fingerprint') ~ '^[0-9a-f]{64}$';
+    if v_token.id is null then
+      v_actor := sfp._refused('Invalid application token');
+    else
+      v_actor := sfp._refused(null, v_token.id, v_token.name); -- an application actor without a refusal
+      v_actor.role := 'application';
+    end if;
+  elsif audit_credentials_request.context ?| array['claims', 'application'] then
+    v_actor := sfp._authenticate(audit_credentials_request.context);
+  else
+    v_actor := sfp._refused(left(audit_credentials_request.message, 200));
+  end if;
+  if v_actor.refusal is not null then
+    v_details := v_details || jsonb_build_object('refusal', v_actor.refusal);
+    v_actor.refusal := null;
+  end if;
+  perform sfp._audit(v_actor, 'credentials.read', audit_credentials_request.outcome,
+    audit_credentials_request.context - 'claims' - 'application' - 'application_fingerprint',
+    provider => left(audit_credentials_request.provider, 64),
+    project => left(audit_credentials_request.project, 255),
+    message => left(audit_credentials_request.message, 200),
+    details => v_details);
+end;
+$$;
+revoke all on function sfp_api.audit_credentials_request(text, text, text, text, jsonb, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.audit_credentials_request(text, text, text, text, jsonb, jsonb) to service_role;
+
+revoke all on all functions in schema sfp from public, anon, authenticated, service_role;
