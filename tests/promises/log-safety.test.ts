@@ -47,8 +47,18 @@ async function setSystem(settings: Record<string, string>) {
   await new Promise((resolve) => setTimeout(resolve, 300));
 }
 
+/** What the guard raises (SFL01): the settings at fault, for the service role and the server's log. */
 const refusal = (problems: string) =>
-  `Credential operations are disabled: the database server would write statement parameters to its log (${problems}). Turn that logging off, or set log_parameter_max_length = 0 and log_parameter_max_length_on_error = 0.`;
+  `Credential operations are disabled: the database server would write statement parameters to its log (${problems}). Turn that logging off, or set log_parameter_max_length = 0, log_parameter_max_length_on_error = 0 and pgaudit.log_parameter = off.`;
+
+/** What a client hears instead: no setting named. */
+const CLIENT_REFUSAL =
+  "Credential operations are disabled: the database server's logging settings would record statement parameters. An operator can see which with sfp_api.log_settings_check().";
+
+/** The functions' own log names the settings at fault (and nothing else of the refusal). */
+function expectLoggedDetail(problems: string) {
+  expect(stack.output()).toContain(JSON.stringify(refusal(problems)).slice(1, -1));
+}
 
 function jiraIntegration(apiToken: string) {
   return {
@@ -77,7 +87,8 @@ describe("without hidden parameters, when the settings change under the running 
     const response = await stack.api("POST", "/integrations", { token: stack.owner.token, body: jiraIntegration(canary) });
 
     expect(response.status).toBe(503);
-    expect(response.body).toEqual({ statusCode: 503, message: refusal("log_statement = all"), error: "Service Unavailable" });
+    expect(response.body).toEqual({ statusCode: 503, message: CLIENT_REFUSAL, error: "Service Unavailable" });
+    expectLoggedDetail("log_statement = all");
     expect(await storedIntegrations()).toBe(0);
     if (log.readable) {
       const written = await log.since(mark);
@@ -98,11 +109,13 @@ describe("without hidden parameters, when the settings change under the running 
       // Every lane of the server's pool, each on its first request after the reload.
       const read = await stack.api("GET", "/integrations/credentials?provider=jira", { token: stack.owner.token });
       expect(read.status).toBe(503);
-      expect(read.body.message).toBe(refusal("log_min_duration_statement = 0"));
+      expect(read.body.message).toBe(CLIENT_REFUSAL);
     }
-    const [{ count }] = await stack.sql<{ count: number }[]>`
-      select count(*)::int as count from sfp.audit_log where action = 'credentials.read'`;
-    expect(count).toBe(0);
+    expectLoggedDetail("log_min_duration_statement = 0");
+    // Each refused read is audited as an error, with the message the client got, and nothing was read.
+    const rows = await stack.sql<{ outcome: string; message: string; integration_ids: string[] }[]>`
+      select outcome, message, integration_ids from sfp.audit_log where action = 'credentials.read' order by id`;
+    expect(rows).toEqual(Array(6).fill({ outcome: "error", message: CLIENT_REFUSAL, integration_ids: [] }));
     if (log.readable) {
       const written = await log.since(mark);
       expect(written).toContain("duration:");
@@ -115,7 +128,13 @@ describe("without hidden parameters, when the settings change under the running 
     await setSystem({ log_statement: "all", log_parameter_max_length_on_error: "64" });
     const read = await stack.api("GET", "/integrations/credentials", { token: stack.owner.token });
     expect(read.status).toBe(503);
-    expect(read.body.message).toBe(refusal("log_statement = all, log_parameter_max_length_on_error = 64B"));
+    expect(read.body.message).toBe(CLIENT_REFUSAL);
+    expectLoggedDetail("log_statement = all, log_parameter_max_length_on_error = 64B");
+    const [check] = await stack.sql`select sfp_api.log_settings_check() as result`;
+    expect(check.result).toMatchObject({
+      safe: false,
+      problems: ["log_statement = all", "log_parameter_max_length_on_error = 64B"],
+    });
   });
 
   it("resumes credential work once the logging is turned off again", async () => {
@@ -166,7 +185,8 @@ describe("without hidden parameters, when a new connection opens with such setti
 
     const read = await stack.api("GET", "/integrations/credentials?provider=jira", { token: stack.owner.token });
     expect(read.status).toBe(503);
-    expect(read.body.message).toBe(refusal("log_min_duration_statement = 0"));
+    expect(read.body.message).toBe(CLIENT_REFUSAL);
+    expectLoggedDetail("log_min_duration_statement = 0");
     if (log.readable) {
       const written = await log.since(mark);
       expect(written).toContain("duration:");
