@@ -20,7 +20,7 @@ set search_path = ''
 as $$
 declare
   v_word text;
-  v_logged text[] := '{}';
+  v_logged text[] := '{}'::text[];
   v_all constant text[] := array['read', 'write', 'function', 'role', 'ddl', 'misc', 'misc_set'];
 begin
   foreach v_word in array string_to_array(lower(coalesce(_pgaudit_logs_calls.classes, '')), ',') loop
@@ -28,7 +28,7 @@ begin
     if v_word = 'all' then
       v_logged := v_all;
     elsif v_word = '-all' then
-      v_logged := '{}';
+      v_logged := '{}'::text[];
     elsif left(v_word, 1) = '-' then
       v_logged := array_remove(v_logged, btrim(substr(v_word, 2)));
     elsif v_word = any (v_all) then
@@ -52,7 +52,7 @@ language plpgsql stable
 set search_path = ''
 as $$
 declare
-  v_problems text[] := '{}';
+  v_problems text[] := '{}'::text[];
   v_params_logged boolean := current_setting('log_parameter_max_length') <> '0';
   v_auto_explain text := current_setting('auto_explain.log_min_duration', true);
   v_pgaudit_parameters text := current_setting('pgaudit.log_parameter', true);

@@ -355,7 +355,8 @@ begin
   end if;
   v_current := sfp._current_key_version(v_keyring);
 
-  select coalesce(array_agg(b order by b.integration_id, b.version), '{}') into v_batch
+  select coalesce(array_agg(b::sfp.credential_versions order by b.integration_id, b.version), '{}'::sfp.credential_versions[])
+  into v_batch
   from (
     select * from sfp.credential_versions cv
     where cv.key_version <> v_current or cv.mac_format < 2

@@ -48,7 +48,7 @@ declare
   v_rows sfp.credential_versions[];
   v_providers text[];
   v_ids uuid[];
-  v_credentials jsonb := '[]';
+  v_credentials jsonb := '[]'::jsonb;
   v_state text;
   v_detail text;
   v_failed uuid;
@@ -118,7 +118,7 @@ begin
   -- nothing.
   begin
     if v_keyring is null then
-      perform sfp._master_key(null, 0); -- raises SFK01 'Encryption key ring not provided ...'
+      perform sfp._master_key(v_keyring, 0); -- raises SFK01 'Encryption key ring not provided ...'
     end if;
     perform sfp._check_keys(v_keyring, (select array_agg(distinct r.key_version) from unnest(v_rows) r));
     for i in 1 .. cardinality(v_rows) loop
