@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { HIDDEN_PARAMETERS, HIDDEN_PGAUDIT_PARAMETERS, sessionOptions } from "../functions/_shared/database.ts";
 import { parseKeyRing } from "../functions/_shared/keyring.ts";
 import { authenticatorUrl, PROJECT_ROOT } from "../stack/database-setup.ts";
+import { readSecretsFile } from "../stack/secrets.ts";
 
 /**
  * Where the commands (npm run keys:rotate, audit:verify) reach the database, and the key
@@ -36,7 +37,8 @@ function localSecrets(): { authenticatorPassword: string; encryptionKeys: string
   if (!existsSync(file)) {
     throw new Error(`No local stack at ${file}: run npm start first, or set SUPABASE_DB_URL and SFP_ENCRYPTION_KEYS`);
   }
-  return JSON.parse(readFileSync(file, "utf8"));
+  // The same reader as npm start: a broken file is reported by line, never quoted (it holds keys).
+  return readSecretsFile(file) as unknown as { authenticatorPassword: string; encryptionKeys: string };
 }
 
 /** The message of a failure, for a command's last line: ours are written for people. */

@@ -11,19 +11,26 @@
  *     broken"), a deleted row ("row missing"), reordered links ("link broken"), an edited
  *     link ("link broken"), a deleted link ("sequence gap");
  *   - the command exits 0 and prints the head when intact, 1 and the broken position when not;
+ *   - keyed checkpoints (sfp_api.checkpoint_audit_chain, which the functions' sealer calls with
+ *     the key ring): each is HMAC-SHA256(seq || chain_hash) under a subkey of the current key;
+ *     verify_audit_log with the key ring checks them (`checkpoints: {checked, latest_seq}`;
+ *     null without a key ring), and finds what the chain alone cannot: a cut tail, and a
+ *     checkpoint forged without the key;
  *   - rows written by many concurrent requests, sealed by concurrent sealers, end up in one
  *     chain, each once, that verifies; a row committed late is sealed after the rows that
  *     committed before it, and the chain still verifies;
- *   - the functions server seals on its own every SFP_AUDIT_SEAL_SECONDS.
+ *   - the functions server seals on its own every SFP_AUDIT_SEAL_SECONDS, and writes a keyed
+ *     checkpoint of the head.
  * The functions' periodic sealer is slowed to once an hour here, so that each test decides
  * when sealing happens (GET /verify seals first, as does the command).
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../stack/database-setup.ts";
+import { guarded } from "../support/guarded.ts";
 import { databaseUrl } from "../support/server-info.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -40,7 +47,8 @@ interface Verification {
   unsealed: number;
   head_seq: number;
   head_hash: string;
-  first_broken: { seq: number; audit_id: number; reason: string } | null;
+  checkpoints: { checked: number; latest_seq: number | null } | null;
+  first_broken: { seq: number; audit_id: number | null; reason: string } | null;
 }
 
 interface Link {
@@ -110,6 +118,43 @@ function asSuperuserBypassingTriggers(work: (tx: postgres.TransactionSql) => Pro
   });
 }
 
+/** sfp_api.verify_audit_log as the service, with the stack's key ring, behind the log guard. */
+async function verifyWithKeyRing(): Promise<Verification> {
+  return guarded(stack.sql, async (tx) => {
+    const [{ result }] = await tx<{ result: Verification }[]>`
+      select sfp_api.verify_audit_log(keyring => ${tx.json(stack.keyring)}::jsonb) as result`;
+    return result;
+  });
+}
+
+/** sfp_api.checkpoint_audit_chain as the service (the functions' sealer), behind the log guard. */
+async function checkpoint(): Promise<{ sealed: number; checkpoint_seq: number | null }> {
+  return guarded(stack.sql, async (tx) => {
+    const [{ result }] = await tx<{ result: { sealed: number; checkpoint_seq: number | null } }[]>`
+      select sfp_api.checkpoint_audit_chain(keyring => ${tx.json(stack.keyring)}::jsonb) as result`;
+    return result;
+  });
+}
+
+interface Checkpoint {
+  seq: number;
+  chain_hash: Buffer;
+  key_version: number;
+  mac: Buffer;
+}
+
+async function checkpoints(): Promise<Checkpoint[]> {
+  const rows = await stack.sql<{ seq: string; chain_hash: Buffer; key_version: number; mac: Buffer }[]>`
+    select seq, chain_hash, key_version, mac from sfp.audit_checkpoints order by seq`;
+  return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
+}
+
+/** A checkpoint's MAC as the migration defines it: HMAC(HMAC(master, 'sfp-audit-checkpoint'), int8(seq) || chain_hash). */
+function checkpointMac(seq: number, chainHash: Buffer, key: string): Buffer {
+  const subkey = createHmac("sha256", Buffer.from(key, "base64")).update("sfp-audit-checkpoint").digest();
+  return createHmac("sha256", subkey).update(Buffer.concat([int8(seq), chainHash])).digest();
+}
+
 function int8(value: number): Buffer {
   const buffer = Buffer.alloc(8);
   buffer.writeBigInt64BE(BigInt(value));
@@ -136,6 +181,8 @@ function verifyCommand(): Promise<CommandResult> {
         name: "authenticator",
         password: stack.server.authenticatorPassword,
       }),
+      // It checks the keyed checkpoints too, with the functions' key ring.
+      SFP_ENCRYPTION_KEYS: stack.encryptionKeys,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -163,6 +210,8 @@ describe("an intact log", () => {
       anchor_seq: null,
       head_seq: rows,
       head_hash: links.at(-1)!.chain_hash.toString("hex"),
+      // The route passes the key ring: no checkpoint written yet, none to check.
+      checkpoints: { checked: 0, latest_seq: null },
       first_broken: null,
     });
   });
@@ -199,9 +248,10 @@ describe("an intact log", () => {
     await stack.sql`select sfp_api.create_project(identifier => 'acme/one', remote_url => 'https://github.com/acme/one')`;
     await stack.sql`select sfp_api.create_project(identifier => 'acme/two', remote_url => 'https://github.com/acme/two')`;
 
+    // Without a key ring (no guard needed): the chain is walked, the checkpoints are not.
     const [{ result }] = await stack.sql<{ result: Verification }[]>`select sfp_api.verify_audit_log() as result`;
 
-    expect(result).toMatchObject({ ok: true, unsealed: 0, checked: await auditRowCount() });
+    expect(result).toMatchObject({ ok: true, unsealed: 0, checked: await auditRowCount(), checkpoints: null });
   });
 });
 
@@ -341,9 +391,35 @@ describe("npm run audit:verify", () => {
     const links = await chain();
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`Audit log intact: ${rows} row(s) checked; head ${rows} ${links.at(-1)!.chain_hash.toString("hex")}.\n`);
+    expect(result.stdout).toBe(
+      `Audit log intact: ${rows} row(s) checked; head ${rows} ${links.at(-1)!.chain_hash.toString("hex")}.\n` +
+        "0 keyed checkpoint(s) hold (the newest at none).\n",
+    );
     // It sealed what was there.
     expect(links).toHaveLength(rows);
+  });
+
+  it("with keyed checkpoints: exit code 0 and how many hold; a cut tail: exit code 1 naming the checkpoint", async () => {
+    await sealedLog();
+    const first = await checkpoint();
+    await stack.sql`select sfp_api.create_project(identifier => 'acme/more', remote_url => 'https://github.com/acme/more')`;
+    const second = await checkpoint();
+
+    const intact = await verifyCommand();
+
+    expect(intact.stderr).toBe("");
+    expect(intact.code).toBe(0);
+    expect(lines(intact.stdout).at(-1)).toBe(`2 keyed checkpoint(s) hold (the newest at ${second.checkpoint_seq}).`);
+    expect(second.checkpoint_seq).toBe(first.checkpoint_seq! + 1);
+
+    await asSuperuserBypassingTriggers(async (tx) => {
+      const [{ audit_id }] = await tx<{ audit_id: string }[]>`delete from sfp.audit_chain where seq = ${second.checkpoint_seq} returning audit_id`;
+      await tx`delete from sfp.audit_log where id = ${audit_id}`;
+    });
+    const cut = await verifyCommand();
+
+    expect(cut.code).toBe(1);
+    expect(lines(cut.stdout)[0]).toMatch(new RegExp(`^Audit log BROKEN at chain position ${second.checkpoint_seq} \\(audit row .*\\): tail cut\\.$`));
   });
 
   it("a tampered log: exit code 1, the broken position, its row and the reason", async () => {
@@ -462,8 +538,31 @@ describe("under concurrency", () => {
       }
 
       expect(unsealed).toBe(0);
-      const [{ result }] = await stack.sql<{ result: Verification }[]>`select sfp_api.verify_audit_log() as result`;
-      expect(result).toMatchObject({ ok: true, unsealed: 0, checked: await auditRowCount() });
+      // It also wrote a keyed checkpoint of the head, under key version 1, with the MAC the
+      // migration defines; verification with the key ring checks it.
+      let written: Checkpoint[] = [];
+      const [{ head }] = await stack.sql<{ head: string }[]>`select max(seq) as head from sfp.audit_chain`;
+      while (Date.now() < deadline) {
+        written = await checkpoints();
+        if (written.some((point) => point.seq === Number(head))) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(written.length).toBeGreaterThan(0);
+      const links = await chain();
+      for (const point of written) {
+        const link = links.find((candidate) => candidate.seq === point.seq)!;
+        expect(point.chain_hash.equals(link.chain_hash), `checkpoint ${point.seq}`).toBe(true);
+        expect(point.key_version).toBe(1);
+        expect(point.mac.equals(checkpointMac(point.seq, point.chain_hash, stack.keyring.keys["1"])), `checkpoint ${point.seq}`).toBe(true);
+      }
+      const result = await verifyWithKeyRing();
+      expect(result).toMatchObject({
+        ok: true,
+        unsealed: 0,
+        checked: await auditRowCount(),
+        checkpoints: { checked: written.length, latest_seq: written.at(-1)!.seq },
+        first_broken: null,
+      });
     } finally {
       await stack.restartFunctions();
     }

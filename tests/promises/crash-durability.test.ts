@@ -2,11 +2,12 @@
  * Not lost, not half-written: during a stream of creates, updates and credential reads, the
  * functions server (Deno) and PostgreSQL are killed with SIGKILL. After a restart on the
  * same data folder, every acknowledged write is there, every acknowledged credential read
- * has its audit row, and no integration is without its credentials or scope.
+ * has its audit row, no integration is without its credentials or scope, and the key's check
+ * value (recorded by the first write) is there once: the restarted server reads with its key.
  * Runs on its own embedded cluster (it must be killable), whatever TEST_DATABASE_URL says.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,7 +141,7 @@ describe("after SIGKILL of PostgreSQL and Deno in the middle of a stream of work
       const keyring = sql.json({ current: 1, keys: { "1": key } });
       for (const write of acknowledged.writes) {
         const [row] = await sql<{ credentials: { token: string } | undefined; current: number }[]>`
-          select sfp._open(cv.integration_id, cv.version, cv.key_version, cv.iv, cv.ciphertext, cv.mac, ${keyring}::jsonb)
+          select case when cv.integration_id is not null then sfp._open(cv, ${keyring}::jsonb) end
                    as credentials, i.current_version as current
           from sfp.integrations i
           left join sfp.credential_versions cv on cv.integration_id = i.id and cv.version = ${write.version}
@@ -161,6 +162,12 @@ describe("after SIGKILL of PostgreSQL and Deno in the middle of a stream of work
                           where cv.integration_id = i.id and cv.version = i.current_version)
            or (not i.is_global and not exists (select 1 from sfp.integration_projects ip where ip.integration_id = i.id))`;
       expect(half_written).toBe(0);
+
+      // The first acknowledged write recorded the key's check value, once.
+      const checks = await sql<{ key_version: number; check_value: Buffer }[]>`select key_version, check_value from sfp.key_checks`;
+      expect(checks.map((row) => ({ ...row }))).toEqual([
+        { key_version: 1, check_value: createHmac("sha256", Buffer.from(key, "base64")).update("sfp-key-check-v1").digest() },
+      ]);
 
       // And the server works on: a read after the restart returns what the last write stored.
       const last = acknowledged.writes[acknowledged.writes.length - 1];

@@ -10,13 +10,17 @@
  *     credential still decrypts to what was stored;
  *   - afterwards it names the key versions that can be retired, and the old key can be
  *     removed from the ring with every credential still readable;
- *   - a key version missing from the ring, or a wrong key under the right version number, is
- *     a clear error naming the version (SFK01) or the integration (SFK02), from the API and
- *     from the command alike: never garbage, never a silent success.
+ *   - a key version missing from the ring (SFK01), or a wrong key under the right version
+ *     number (SFK04: recognised by the version's key check value, not mistaken for tampering),
+ *     is a clear error naming the version, from the API (audited as an error) and from the
+ *     command alike: never garbage, never a silent success, nothing changed;
+ *   - with keys 1 and 2 in the ring, the command and the functions send the current key and
+ *     get the old one only when a row needs it (SFK03, then again with it).
  * The command runs as a real child process (tsx), against this file's database, logged in as
  * `authenticator` like the functions.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../stack/database-setup.ts";
@@ -222,11 +226,12 @@ interface StoredRow {
   iv: Buffer;
   ciphertext: Buffer;
   mac: Buffer;
+  mac_format: number;
 }
 
 async function storedRows(): Promise<StoredRow[]> {
   return stack.sql<StoredRow[]>`
-    select integration_id, version, key_version, iv, ciphertext, mac
+    select integration_id, version, key_version, iv, ciphertext, mac, mac_format
     from sfp.credential_versions order by integration_id, version`;
 }
 
@@ -238,8 +243,7 @@ async function decryptEveryVersion(keys: Record<string, string>, current: number
   const rows = await guarded(stack.sql, (tx) =>
     tx<{ id: string; plain: Credentials }[]>`
       select cv.integration_id || '/' || cv.version as id,
-             sfp._open(cv.integration_id, cv.version, cv.key_version, cv.iv, cv.ciphertext, cv.mac,
-                       ${tx.json({ current, keys })}::jsonb) as plain
+             sfp._open(cv, ${tx.json({ current, keys })}::jsonb) as plain
       from sfp.credential_versions cv`);
   return new Map(rows.map((row) => [row.id, row.plain]));
 }
@@ -262,6 +266,28 @@ async function commandSessionsGone(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** The key check values stored, by version. */
+async function keyChecks(): Promise<{ key_version: number; check_value: Buffer }[]> {
+  const rows = await stack.sql<{ key_version: number; check_value: Buffer }[]>`
+    select key_version, check_value from sfp.key_checks order by key_version`;
+  return rows.map((row) => ({ ...row }));
+}
+
+/** HMAC-SHA256 of 'sfp-key-check-v1' under a base64 master key: what sfp.key_checks records. */
+function checkValue(key: string): Buffer {
+  return createHmac("sha256", Buffer.from(key, "base64")).update("sfp-key-check-v1").digest();
+}
+
+/** The credential reads' audit rows, oldest first. */
+async function readAudit(): Promise<{ outcome: string; message: string | null; details: Record<string, unknown> }[]> {
+  const rows = await stack.sql<any[]>`
+    select outcome, message, details from sfp.audit_log where action = 'credentials.read' order by id`;
+  return rows.map((row) => ({ ...row }));
+}
+
+const WRONG_KEY_1 =
+  "Encryption key version 1 of the key ring does not match the key this database was encrypted with: restore the original key for version 1";
 
 function expectError(response: ApiResponse, status: number, message: string) {
   const reasons: Record<number, string> = { 500: "Internal Server Error" };
@@ -330,6 +356,11 @@ describe("rotating while reads and writes go on", () => {
     expect(audit.reduce((sum, row) => sum + row.details.rewrapped, 0)).toBe(200);
     expect(audit.every((row) => row.actor_type === "service" && row.outcome === "succeeded" && row.details.current_key_version === 2)).toBe(true);
     expect(audit.at(-1)!.details.remaining).toBe(0);
+    // Each key version's check value was recorded by its first write, and only once.
+    expect(await keyChecks()).toEqual([
+      { key_version: 1, check_value: checkValue(k1) },
+      { key_version: 2, check_value: checkValue(k2) },
+    ]);
   }, ROTATION_TIMEOUT);
 
   it("after the rotation key 1 can be retired: with only key 2 in the ring every credential reads back as stored", async () => {
@@ -523,6 +554,9 @@ describe("a key version missing from the ring, or a wrong key", () => {
     expectError(read, 500, "Encryption key version 1 is not in the key ring");
     expect(read.text).not.toContain(k2);
     expect(read.text).not.toContain(k1);
+    expect(await readAudit()).toEqual([
+      { outcome: "error", message: "Encryption key version 1 is not in the key ring", details: { code: "SFK01" } },
+    ]);
   }, ROTATION_TIMEOUT);
 
   it("the command with a ring lacking version 1 stops with exit code 1 naming version 1, and changes nothing", async () => {
@@ -537,21 +571,30 @@ describe("a key version missing from the ring, or a wrong key", () => {
     expect(result.stdout + result.stderr).not.toContain(k2);
     expect(await storedRows()).toEqual(before);
     expect(await rewrapAudit()).toEqual([]);
+    expect(await keyChecks()).toEqual([{ key_version: 1, check_value: checkValue(k1) }]);
   }, ROTATION_TIMEOUT);
 
-  it("a wrong key under version 1: a read answers 500 with the integrity failure naming the integration, never garbage", async () => {
-    const [id] = [...(await createIntegrations(1)).keys()];
+  it("a wrong key under version 1 is recognised: a read answers 500 naming version 1 (SFK04), audited as an error, never garbage", async () => {
+    const expected = await createIntegrations(1);
     const wrong = newKey();
     await stack.restartFunctions({ SFP_ENCRYPTION_KEYS: `1:${wrong}` });
 
     const read = await readAll();
 
-    expectError(read, 500, `Stored credentials of integration ${id} failed their integrity check`);
+    expectError(read, 500, WRONG_KEY_1);
     expect(read.text).not.toContain(wrong);
+    expect(read.text).not.toContain(k1);
+    expect(await readAudit()).toEqual([{ outcome: "error", message: WRONG_KEY_1, details: { code: "SFK04" } }]);
+    expect(await keyChecks()).toEqual([{ key_version: 1, check_value: checkValue(k1) }]);
+    // The original key restored, the same credential reads as stored.
+    await stack.restartFunctions();
+    const restored = await readAll();
+    expect(restored.status).toBe(200);
+    expect(valuesOf(restored)).toEqual(expected);
   }, ROTATION_TIMEOUT);
 
-  it("the command with a wrong key under version 1 stops with exit code 1 and the integrity failure naming the integration, and changes nothing", async () => {
-    const [id] = [...(await createIntegrations(1)).keys()];
+  it("the command with a wrong key under version 1 stops with exit code 1 naming version 1 (SFK04), and changes nothing", async () => {
+    await createIntegrations(1);
     const before = await storedRows();
     const wrong = newKey();
 
@@ -559,9 +602,13 @@ describe("a key version missing from the ring, or a wrong key", () => {
 
     expect(result.code).toBe(1);
     expect(result.stdout).not.toContain("Done:");
-    expect(lines(result.stderr)).toEqual([`Key rotation stopped: Stored credentials of integration ${id} failed their integrity check (SFK02)`]);
+    expect(lines(result.stderr)).toEqual([`Key rotation stopped: ${WRONG_KEY_1} (SFK04)`]);
     expect(result.stdout + result.stderr).not.toContain(wrong);
+    expect(result.stdout + result.stderr).not.toContain(k2);
     expect(await storedRows()).toEqual(before);
+    expect(await rewrapAudit()).toEqual([]);
+    // Not even the new version's check value was recorded: the batch stopped before sealing anything.
+    expect(await keyChecks()).toEqual([{ key_version: 1, check_value: checkValue(k1) }]);
   }, ROTATION_TIMEOUT);
 
   it("half rotated, key 1 retired too early: the credential under key 2 reads, the one under key 1 answers 500 naming version 1, and key_versions_in_use reports it", async () => {
