@@ -134,7 +134,7 @@ begin
       v_failed := (v_detail::jsonb ->> 'integration_id')::uuid;
     end if;
     perform sfp._audit(v_actor, 'credentials.read', 'error', get_credentials.context,
-      integration_ids => coalesce(array[v_failed], v_ids), provider => v_provider, project => v_project,
+      integration_ids => case when v_failed is null then v_ids else array[v_failed] end, provider => v_provider, project => v_project,
       message => v_message, details => jsonb_build_object('code', v_state));
     return jsonb_build_object('outcome', 'error', 'code', v_state, 'message', v_message, 'integration_id', v_failed);
   end;

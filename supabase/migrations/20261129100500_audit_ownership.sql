@@ -285,6 +285,7 @@ declare
   v_checked bigint := 0;
   v_broken jsonb;
   v_checkpoints record;
+  v_checkpoint_report jsonb; -- null without a key ring: the checkpoints were not checked
 begin
   perform sfp._require_role(v_actor, 'owner');
   if verify_audit_log.keyring is not null then
@@ -321,6 +322,8 @@ begin
   if verify_audit_log.keyring is not null then
     select * into v_checkpoints from sfp._first_failed_checkpoint(sfp._keyring(verify_audit_log.keyring), v_anchor.seq);
     v_broken := coalesce(v_broken, v_checkpoints.broken);
+    v_checkpoint_report := jsonb_build_object('checked', v_checkpoints.checked,
+      'latest_seq', (select max(k.seq) from sfp.audit_checkpoints k));
   end if;
 
   return jsonb_build_object(
@@ -330,9 +333,7 @@ begin
     'anchor_seq', v_anchor.seq,
     'head_seq', (select c.seq from sfp.audit_chain c order by c.seq desc limit 1),
     'head_hash', (select encode(c.chain_hash, 'hex') from sfp.audit_chain c order by c.seq desc limit 1),
-    'checkpoints', case when verify_audit_log.keyring is not null then jsonb_build_object(
-      'checked', v_checkpoints.checked,
-      'latest_seq', (select max(k.seq) from sfp.audit_checkpoints k)) end,
+    'checkpoints', v_checkpoint_report,
     'first_broken', v_broken);
 end;
 $$;
