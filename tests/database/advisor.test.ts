@@ -12,9 +12,16 @@
  *   - pgcrypto lives in schema extensions, and no extension lives in public;
  *   - no view in our schemas or public runs with its owner's rights;
  *   - (fails today: a product bug, see the test) a function added later is not executable
- *     by anon or authenticated by default.
+ *     by anon or authenticated by default;
+ * and then runs the advisor itself: the Supabase CLI's `supabase db advisors` (the splinter
+ * lints), whose security lints must report nothing at WARN or ERROR on the migrated schema.
  */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliDatabaseUrl, PROJECT_ROOT } from "../../stack/database-setup.ts";
+import { databaseUrl } from "../support/server-info.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
 let stack: TestStack;
@@ -168,4 +175,18 @@ describe("extensions and views", () => {
       order by 1, 2`;
     expect(offenders).toEqual([]);
   });
+});
+
+describe("Supabase's own advisor (supabase db advisors, the splinter lints)", () => {
+  it("reports no security issue at WARN or ERROR level", async () => {
+    const cli = join(PROJECT_ROOT, "node_modules", ".bin", "supabase");
+    const url = cliDatabaseUrl(databaseUrl(stack.server.superuserUrl, stack.database));
+    const { stdout, stderr } = await promisify(execFile)(
+      cli,
+      ["db", "advisors", "--db-url", url, "--type", "security", "--level", "warn", "--fail-on", "warn", "--workdir", PROJECT_ROOT],
+      { env: { ...process.env, DO_NOT_TRACK: "1", SUPABASE_TELEMETRY_DISABLED: "1" } },
+    );
+    // A finding prints a JSON array and exits non-zero (execFile then rejects with it).
+    expect(stdout + stderr).toContain("No issues found");
+  }, 120_000);
 });

@@ -10,6 +10,7 @@
  *     (a body over SFP_MAX_BODY_BYTES), 415 (POST without a JSON content type): 'invalid', with
  *     the verified caller (anonymous for 413: the body cap runs before authentication), the
  *     filters as given (cut to 64 / 255 characters, even when invalid) and the answer's message;
+ *     a body refused for its size is not read past the cap to find filters;
  *   - 401 (no token, a malformed one, an expired JWT, an unknown or revoked application token):
  *     'denied', anonymous (a revoked token is named), the refusal as message;
  *   - 500: a key that differs from its key check (SFK04, 'error' with the code) and a read that
@@ -23,7 +24,9 @@
  *     after 3 requests refused with 401 in a window, every credentials request from the address
  *     gets the exact 429 with Retry-After (seconds to the window's end), X-Forwarded-For does not
  *     escape it, other routes are neither counted nor limited, and the 429s are audited as ONE
- *     row per window, {"count": n, "aggregated": true}, when the window closes or on shutdown.
+ *     row per window, {"count": n, "aggregated": true}, when the window closes or on shutdown;
+ *     a parallel burst of guessed application tokens is held to the limit too (at most limit + 1
+ *     rows per window, as refusal-limiter.ts says).
  */
 import { createHash, randomUUID } from "node:crypto";
 import postgres from "postgres";
