@@ -26,9 +26,10 @@ const environment = z.object({
   SFP_ENCRYPTION_KEY_CURRENT: z.string().regex(/^\d{1,9}$/).optional(),
   SFP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1048576).default(65536),
   SFP_CREDENTIAL_VERSIONS_KEPT: z.coerce.number().int().min(1).max(1000).default(10),
-  // Credential requests refused for their token (401) from one address per window, before
-  // that address is answered 429 until the window ends; and the window (refusal-limiter.ts).
-  SFP_REFUSED_READS_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  // Credential requests refused for their token (401) from one address per window (or in
+  // flight at once), before that address is answered 429 until the window ends; and the
+  // window (refusal-limiter.ts).
+  SFP_REFUSED_READS_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(60),
   SFP_REFUSAL_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 

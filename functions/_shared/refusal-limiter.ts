@@ -2,10 +2,11 @@
  * Keeps an unauthenticated flood of credential requests from growing the audit log without
  * bound, and from being answered past a limit. Per process, per client address, in fixed
  * windows (a minute by default): once `limit` requests from one address were refused for
- * their token (401, each audited on its own) in a window, every credential request from it
- * is answered 429 with Retry-After until the window ends, and those 429s are audited as one
- * row per address (and answer) and window, with their count, written when the window closes
- * (or the process stops). So an address leaves at most `limit` + 1 rows per window.
+ * their token (401, each audited on its own) in a window, or are in flight at once, every
+ * credential request from it is answered 429 with Retry-After until the window ends, and
+ * those 429s are audited as one row per address (and answer) and window, with their count,
+ * written when the window closes (or the process stops). So an address leaves at most
+ * `limit` + 1 rows per window.
  * Nothing here holds a secret: addresses, counts and the row writers.
  */
 export type RefusalWriter = (count: number) => Promise<void>;
@@ -34,10 +35,21 @@ export class RefusalLimiter {
     return Math.max(1, Math.ceil((this.windowStart + this.windowMs - now) / 1000));
   }
 
-  /** Counts a request refused for its token (401) towards the address's limit. */
-  countUnauthenticated(address: string, now = Date.now()): void {
+  /**
+   * Counts a request towards the address's limit while it is answered: `settle(true)` keeps it
+   * (it was refused), `settle(false)` gives it back. So requests sent at once cannot all pass
+   * the limit: with `limit` of them in flight, the next is answered 429.
+   */
+  reserve(address: string, now = Date.now()): { settle(refused: boolean): void } {
     this.roll(now);
+    const window = this.windowStart;
     this.refusedByAddress.set(address, (this.refusedByAddress.get(address) ?? 0) + 1);
+    return {
+      settle: (refused) => {
+        if (refused || window !== this.windowStart) return; // a new window started from zero
+        this.refusedByAddress.set(address, (this.refusedByAddress.get(address) ?? 1) - 1);
+      },
+    };
   }
 
   /** Counts a limited request; `write` records the window's count for the address and reason. */

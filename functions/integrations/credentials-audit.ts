@@ -11,14 +11,14 @@ import { clientAddress, requestContext, type RequestContext } from "../_shared/r
  * answer such a request (the body cap, authentication, input validation, the log guard, a
  * failed call) and audits that answer through sfp_api.audit_credentials_request with the
  * verified caller (or anonymous), the filters as given, the outcome and the answer's message.
- * Requests refused for their token count towards the address's limit; past it, requests are
- * answered 429 with Retry-After and audited in one row per address and window with their
- * count (refusal-limiter.ts).
+ * Requests refused for their token (or their size, before any token is read) count towards
+ * the address's limit; past it, requests are answered 429 with Retry-After and audited in one
+ * row per address and window with their count (refusal-limiter.ts).
  */
 export function auditCredentialRequests(services: Services): MiddlewareHandler<AppEnv> {
   const { db, refusals, config } = services;
   return async (c, next) => {
-    if (!c.req.path.endsWith("/credentials")) return next();
+    if (!c.req.path.endsWith("/credentials") || !["GET", "POST"].includes(c.req.method)) return next();
     const address = clientAddress(c, c.env?.remoteAddr, config.trustedProxyHops) ?? "unknown";
     const retryAfter = refusals.retryAfter(address);
     if (retryAfter !== null) {
@@ -29,13 +29,17 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
       return c.json(errorBody(429, RATE_LIMITED), 429, { "retry-after": String(retryAfter) });
     }
 
+    // Counted before it is answered (and released unless refused), so that requests in flight
+    // at once cannot pass the limit together.
+    const slot = refusals.reserve(address);
     await next();
     const status = c.res.status;
-    if (status === 401) refusals.countUnauthenticated(address);
+    slot.settle(status === 401 || status === 413);
     if (c.get("audited")) return;
 
     const message = await messageOf(c.res);
-    const filter = await givenFilter(c);
+    // A body refused for its size is not read.
+    const filter = status === 413 ? {} : await givenFilter(c);
     const outcome = status === 401 || status === 403 ? "denied" : status < 500 ? "invalid" : "error";
     // The verified caller when authentication passed; an application token is named by the
     // SHA-256 of its hash (never the hash: a refused call may be one whose parameters are logged).

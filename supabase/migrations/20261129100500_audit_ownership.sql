@@ -1,16 +1,17 @@
 -- The audit log stays append-only for every role but the superuser, and its tail cannot be
 -- cut unseen.
 --
--- Ownership, not a setting: a dedicated NOLOGIN role, sfp_audit_owner, owns the audit tables
--- and the one function that deletes from them (pruning a sealed prefix, which moves the
--- chain's anchor and audits itself). The role that runs the migrations and owns everything
--- else (locally `postgres`, on hosted Supabase the non-superuser `postgres`) keeps only
--- SELECT and INSERT on them: it can neither delete, update nor truncate a row, nor disable
--- the triggers, nor replace the trigger function. The triggers refuse UPDATE, DELETE and
--- TRUNCATE to anyone but sfp_audit_owner itself (inside its pruning function).
+-- Ownership, not a setting: a dedicated NOLOGIN role, sfp_audit_owner, owns schema sfp, the
+-- audit tables and the one function that deletes from them (pruning a sealed prefix, which
+-- moves the chain's anchor and audits itself). The role that runs the migrations and owns
+-- everything else (locally `postgres`, on hosted Supabase the non-superuser `postgres`) keeps
+-- only SELECT and INSERT on them: it can neither delete, update nor truncate a row, nor drop the
+-- tables, nor disable the triggers, nor replace the trigger function. The triggers refuse
+-- UPDATE, DELETE and TRUNCATE to anyone but sfp_audit_owner itself (inside its pruning function).
 -- What still can: a superuser; and a role that can make itself a member of sfp_audit_owner
 -- (on PostgreSQL 15 any role with CREATEROLE; on 16 and later the role that created it,
--- through the ADMIN OPTION it keeps). The keyed checkpoints below make their cuts visible.
+-- through the ADMIN OPTION it keeps). Such a role can delete the checkpoints below as well:
+-- against it only a chain head recorded outside the database proves anything.
 --
 -- Keyed checkpoints: the server's sealer (which holds the key ring, behind the log guard)
 -- writes, each time the chain's head has moved, HMAC-SHA256(seq || chain_hash) under a key
@@ -18,17 +19,18 @@
 -- ring checks every checkpoint's MAC and that the chain still holds each checkpointed link:
 -- a removed tail (the chain's head is behind a checkpoint) or a rebuilt chain (a link's hash
 -- differs from its checkpoint) is reported, and a checkpoint forged without the key fails
--- its MAC. Only what was appended after the newest checkpoint can go unseen (a sealer
--- interval: 5 seconds locally).
+-- its MAC, as long as the checkpoints themselves are left in place. Only what was appended
+-- after the newest checkpoint can go unseen (a sealer interval: 5 seconds locally).
 
 do $$
 begin
   if not exists (select 1 from pg_catalog.pg_roles where rolname = 'sfp_audit_owner') then
     create role sfp_audit_owner nologin noinherit;
+    -- Only its creator may comment on it (another database of the cluster may have made it).
+    comment on role sfp_audit_owner is 'Owns the audit log of the integrations credential store and schema sfp; nobody logs in as it.';
   end if;
 end
 $$;
-comment on role sfp_audit_owner is 'Owns the audit log of the integrations credential store; nobody logs in as it.';
 
 -- To hand objects to a role, the migrating role must be able to act as it: for the length of
 -- this migration only (revoked at the end).
@@ -38,7 +40,8 @@ begin
 end
 $$;
 
-grant usage on schema sfp to sfp_audit_owner;
+-- A non-superuser may hand a table or a function only to a role that may create in its schema.
+grant usage, create on schema sfp to sfp_audit_owner;
 
 create table sfp.audit_checkpoints (
   seq bigint primary key,
@@ -342,13 +345,28 @@ grant execute on function sfp_api.verify_audit_log(jsonb, jsonb) to service_role
 
 -- Hand the audit tables, their trigger function and the pruning function to their owner; the
 -- migrating role (which owns the other functions, the inserting ones included) keeps what
--- appending and reading need, and nothing more.
+-- appending and reading need, and nothing more. The schema goes to that owner too: the owner of
+-- a schema may drop any object in it, so the migrating role keeps USAGE and CREATE on sfp (it
+-- still creates and owns everything else there) but no longer owns it. Changing a schema's
+-- owner needs the new owner to have CREATE on the database; where the migrating role cannot
+-- grant that, the schema stays its own and a notice says so (docs: the audit tables can then
+-- still be dropped by it, loudly).
 alter table sfp.audit_log owner to sfp_audit_owner;
 alter table sfp.audit_chain owner to sfp_audit_owner;
 alter table sfp.audit_chain_anchor owner to sfp_audit_owner;
 alter table sfp.audit_checkpoints owner to sfp_audit_owner;
 alter function sfp._refuse_audit_change() owner to sfp_audit_owner;
 alter function sfp._prune_sealed_audit_rows(timestamptz, sfp.actor, jsonb) owner to sfp_audit_owner;
+do $$
+begin
+  execute format('grant create on database %I to sfp_audit_owner', current_database());
+  alter schema sfp owner to sfp_audit_owner;
+  -- After the change: the old owner's privileges went to the new owner with the schema.
+  execute format('grant usage, create on schema sfp to %I', current_user);
+exception when insufficient_privilege then
+  raise notice 'schema sfp stays owned by %: it may not grant CREATE on the database to sfp_audit_owner', current_user;
+end
+$$;
 
 revoke all on function sfp._prune_sealed_audit_rows(timestamptz, sfp.actor, jsonb) from public, anon, authenticated, service_role;
 do $$

@@ -254,7 +254,7 @@ describe("a non-superuser migrating role (hosted Supabase's postgres)", () => {
     ).toBeNull();
   });
 
-  it("is what hosted Supabase's postgres is, and owns everything in sfp but the audit objects", async () => {
+  it("is what hosted Supabase's postgres is, and owns everything in sfp but the audit objects and the schema", async () => {
     const [role] = await superuser`
       select rolsuper, rolcreaterole, rolbypassrls from pg_roles where rolname = ${MIGRATOR}`;
     expect({ ...role }).toEqual({ rolsuper: false, rolcreaterole: true, rolbypassrls: true });
@@ -269,8 +269,11 @@ describe("a non-superuser migrating role (hosted Supabase's postgres)", () => {
     const ownedByAuditOwner = objects.filter((object) => object.owner === "sfp_audit_owner").map((object) => object.name).sort();
     expect(ownedByAuditOwner).toEqual(["_prune_sealed_audit_rows", "_refuse_audit_change", ...AUDIT_TABLES].sort());
     expect(objects.filter((object) => object.owner !== "sfp_audit_owner").every((object) => object.owner === MIGRATOR)).toBe(true);
-    const [schema] = await superuser`select pg_get_userbyid(nspowner) as owner from pg_namespace where nspname = 'sfp'`;
-    expect(schema.owner).toBe(MIGRATOR);
+    // The schema's owner may drop anything in it: not the migrating role, which keeps USAGE and CREATE.
+    const [schema] = await superuser`select pg_get_userbyid(nspowner) as owner,
+      has_schema_privilege(${MIGRATOR}, 'sfp', 'USAGE') as usage, has_schema_privilege(${MIGRATOR}, 'sfp', 'CREATE') as create
+      from pg_namespace where nspname = 'sfp'`;
+    expect({ ...schema }).toEqual({ owner: "sfp_audit_owner", usage: true, create: true });
   });
 
   it("keeps SELECT and INSERT on the audit tables (SELECT only on the anchor), nothing more", async () => {
@@ -342,10 +345,11 @@ describe("as sim_postgres, every bypass fails with its exact error and changes n
     ],
     ["moving the anchor", "insert into sfp.audit_chain_anchor (seq, chain_hash) values (11, '\\x00') on conflict (id) do update set seq = 11", denied("audit_chain_anchor")],
     ["deleting the anchor", "delete from sfp.audit_chain_anchor", denied("audit_chain_anchor")],
-    // The owner of a schema may drop any object in it, whoever owns the object.
-    ["dropping the checkpoints (as the owner of schema sfp)", "drop table sfp.audit_checkpoints", notOwner("table", "audit_checkpoints")],
-    ["dropping the audit log (as the owner of schema sfp)", "drop table sfp.audit_log cascade", notOwner("table", "audit_log")],
-    ["dropping the trigger function, and with it every trigger (as the owner of schema sfp)", "drop function sfp._refuse_audit_change() cascade", notOwner("function", "_refuse_audit_change")],
+    // The owner of a schema may drop any object in it, whoever owns the object: sfp is not its.
+    ["dropping the checkpoints (with CREATE on schema sfp)", "drop table sfp.audit_checkpoints", notOwner("table", "audit_checkpoints")],
+    ["dropping the audit log (with CREATE on schema sfp)", "drop table sfp.audit_log cascade", notOwner("table", "audit_log")],
+    ["dropping the trigger function, and with it every trigger (with CREATE on schema sfp)", "drop function sfp._refuse_audit_change() cascade", notOwner("function", "sfp._refuse_audit_change")],
+    ["dropping the schema", "drop schema sfp cascade", notOwner("schema", "sfp")],
   ];
 
   it.each(bypasses)("%s", async (_name, statements, expected) => {
