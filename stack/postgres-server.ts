@@ -18,6 +18,9 @@ export interface RunningPostgres {
   url: string;
   /** Where the server's own log output goes (embedded only). */
   logFile?: string;
+  /** The postmaster's PID, and when it exits (embedded only). */
+  pid?: number;
+  exited?: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,9 +60,15 @@ export async function startEmbeddedPostgres(
   const child = (server as unknown as { process?: ChildProcess }).process;
   const stopOnExit = () => child?.kill("SIGINT");
   process.once("exit", stopOnExit);
+  const exited = new Promise<void>((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+  });
   return {
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     logFile,
+    pid: child?.pid,
+    exited,
     stop: async () => {
       process.removeListener("exit", stopOnExit);
       if (child && child.exitCode === null && child.signalCode === null) await server.stop();

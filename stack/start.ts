@@ -21,6 +21,15 @@ import { parseKeyRing } from "../functions/_shared/keyring.ts";
 import { applyMigrations, authenticatorUrl, bootstrapDatabase, PROJECT_ROOT } from "./database-setup.ts";
 import { startFunctionsServer } from "./functions-server.ts";
 import { type RunningPostgres, startEmbeddedPostgres } from "./postgres-server.ts";
+import {
+  clearLauncherState,
+  type LauncherState,
+  postmasterPid,
+  requireFreePort,
+  requireWritableFolder,
+  takeOverDataFolder,
+  writeLauncherState,
+} from "./preflight.ts";
 import { type DatabaseKeyState, encryptionKeysToUse, loadSecrets, secretsFile } from "./secrets.ts";
 import { serviceRoleKey, userToken } from "./tokens.ts";
 
@@ -40,6 +49,18 @@ function fail(error: unknown): never {
 }
 
 async function main() {
+  const clusterDir = join(dataDir, "postgres");
+  try {
+    // Start-up faults as one line each, before anything starts (stack/preflight.ts).
+    requireWritableFolder(dataDir);
+    const stopped = await takeOverDataFolder(dataDir, clusterDir);
+    if (stopped.length) say(`Stopped what an earlier npm start left running: ${stopped.join(" and ")}.`);
+    if (!process.env.DATABASE_URL) await requireFreePort(dbPort, "the embedded PostgreSQL, SFP_DB_PORT");
+    await requireFreePort(port, "the functions server, PORT");
+  } catch (error) {
+    fail(error);
+  }
+
   let loaded: ReturnType<typeof loadSecrets>;
   try {
     // An existing cluster opens only with the password stored when it was made.
@@ -64,8 +85,11 @@ async function main() {
     }
     say(`Embedded PostgreSQL running on 127.0.0.1:${dbPort} (data in ${dataDir}/postgres).`);
   }
+  // What a later start needs to find this one's processes, should this one be killed.
+  const launcher: LauncherState = { launcherPid: process.pid, postgresPid: postmasterPid(clusterDir) };
+  if (!process.env.DATABASE_URL) writeLauncherState(dataDir, launcher);
 
-  const stops: (() => Promise<void>)[] = [database.stop];
+  const stops: (() => Promise<void>)[] = [() => database.stop(), async () => clearLauncherState(dataDir)];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
@@ -107,11 +131,23 @@ async function main() {
       ...pick(process.env, ["SUPABASE_URL", "SUPABASE_JWKS", "SFP_DB_ROLE", "SFP_DB_POOL_SIZE", "SFP_ENCRYPTION_KEY_CURRENT", "SFP_MAX_BODY_BYTES"]),
     }, port);
     stops.push(server.stop);
+    if (!process.env.DATABASE_URL) writeLauncherState(dataDir, { ...launcher, denoPid: server.process.pid });
     server.process.once("exit", (code) => {
       if (stopping) return;
       say(`The functions server exited (code ${code}); stopping.`);
       stopAll().then(() => process.exit(1));
     });
+    if (!process.env.DATABASE_URL) {
+      superviseDatabase(() => database, (restarted) => {
+        database = restarted;
+        writeLauncherState(dataDir, { ...launcher, postgresPid: postmasterPid(clusterDir), denoPid: server.process.pid });
+      }, () => stopping, async (reason) => {
+        say(reason);
+        stopping = true;
+        await stopAll();
+        process.exit(1);
+      }, secrets.databasePassword);
+    }
 
     say("");
     say(`SFP_SERVER_URL=${server.url}`);
@@ -191,6 +227,41 @@ async function checkKeyRing(checks: Map<number, Uint8Array>, encryptionKeys: str
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+/**
+ * Restarts the embedded PostgreSQL when it exits while the launcher runs, saying so, with
+ * backoff (1, 2, 4 s; three tries per failure), and stops everything loudly when it cannot.
+ * The functions answer 503 meanwhile and reconnect on their own once it is back.
+ */
+function superviseDatabase(
+  current: () => RunningPostgres,
+  replaced: (database: RunningPostgres) => void,
+  stopping: () => boolean,
+  giveUp: (reason: string) => Promise<void>,
+  password: string,
+): void {
+  const watch = (database: RunningPostgres) => {
+    database.exited?.then(async () => {
+      if (stopping() || current() !== database) return;
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        say(`PostgreSQL exited unexpectedly; restarting it in ${2 ** (attempt - 1)} s (attempt ${attempt} of 3).`);
+        await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** (attempt - 1)));
+        if (stopping()) return;
+        try {
+          const restarted = await startEmbeddedPostgres(dataDir, dbPort, password);
+          replaced(restarted);
+          say("PostgreSQL is running again.");
+          watch(restarted);
+          return;
+        } catch {
+          // the next attempt, or give up below
+        }
+      }
+      await giveUp(`PostgreSQL could not be restarted (see ${join(dataDir, "postgres.log")}); stopping.`);
+    });
+  };
+  watch(current());
 }
 
 function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {

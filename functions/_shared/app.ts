@@ -76,7 +76,9 @@ export function createFunctionApp(name: string, services: Services, options: Fun
   app.notFound((c) => c.json(errorBody(404, `Cannot ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   app.onError((error, c) => {
     const known = error instanceof ApiError ? error : apiErrorFromDatabase(error);
-    if (known) return c.json(errorBody(known.status, known.message, known.extra), known.status as ContentfulStatusCode);
+    if (known) {
+      return c.json(errorBody(known.status, known.message, known.extra), known.status as ContentfulStatusCode, known.headers);
+    }
     if (error instanceof HTTPException) {
       return c.json(errorBody(error.status, error.message || "Request failed"), error.status);
     }

@@ -12,6 +12,10 @@ const environment = z.object({
   // Empty: keep the login role (e.g. hosted Supabase's `postgres`, which owns the functions).
   SFP_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$|^$/).default("service_role"),
   SFP_DB_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(4),
+  // How long a request may wait for the database (a call and its transaction), and for a
+  // connection to open, before it is answered 503 (database.ts).
+  SFP_DB_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
+  SFP_DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(2),
   // Start each database session with log_parameter_max_length = 0 (and _on_error = 0); the
   // login role needs the right to set them (GRANT SET ON PARAMETER, PostgreSQL 15+).
   SFP_DB_HIDE_PARAMETERS: z.enum(["true", "false"]).default("true"),
@@ -37,6 +41,8 @@ export interface Config {
   databaseUrl: string;
   databaseRole: string;
   poolSize: number;
+  databaseDeadlineMs: number;
+  databaseConnectSeconds: number;
   hideParameters: boolean;
   trustedProxyHops: number;
   jwtSecret?: string;
@@ -61,6 +67,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.SUPABASE_DB_URL,
     databaseRole: e.SFP_DB_ROLE,
     poolSize: e.SFP_DB_POOL_SIZE,
+    databaseDeadlineMs: e.SFP_DB_DEADLINE_MS,
+    databaseConnectSeconds: e.SFP_DB_CONNECT_TIMEOUT_SECONDS,
     hideParameters: e.SFP_DB_HIDE_PARAMETERS === "true",
     trustedProxyHops: e.SFP_TRUSTED_PROXY_HOPS,
     jwtSecret: e.SUPABASE_JWT_SECRET,

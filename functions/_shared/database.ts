@@ -1,5 +1,6 @@
 import postgres from "postgres";
 import type { Config } from "./config.ts";
+import { databaseUnavailable } from "./errors.ts";
 import { withNeededKeys } from "./keyring.ts";
 
 /**
@@ -23,6 +24,9 @@ import { withNeededKeys } from "./keyring.ts";
  */
 export type Sql = postgres.Sql;
 
+/** The rejection of a call that ran out of time (never shown to a client). */
+const DEADLINE = Symbol("deadline");
+
 /**
  * Session settings that keep this session's bind parameters and function arguments out of
  * every log, whatever the server's configuration: they outrank the configuration file, ALTER
@@ -44,24 +48,42 @@ export function jsonb(sql: Sql, value: object): postgres.Parameter {
   return sql.json(value as postgres.JSONValue);
 }
 
-type DatabaseConfig = Pick<Config, "databaseUrl" | "databaseRole" | "poolSize" | "hideParameters" | "keyRing">;
+type DatabaseConfig = Pick<
+  Config,
+  "databaseUrl" | "databaseRole" | "poolSize" | "hideParameters" | "keyRing" | "databaseDeadlineMs" | "databaseConnectSeconds"
+>;
 
+/**
+ * A request never waits on a dead database: connecting gives up after
+ * `databaseConnectSeconds`, and every call (its transaction included) after
+ * `databaseDeadlineMs`; then the request is answered 503 "The database is unavailable; retry
+ * later" with Retry-After, and the lane's connection, which may be stuck on a dead socket, is
+ * replaced by a fresh one, so that the next request on it connects anew.
+ */
 export class Database {
   private lanes: Sql[] | undefined;
+  private settings: string[] = [];
   private opening: Promise<Sql[]> | undefined;
   private next = 0;
 
   constructor(private readonly config: DatabaseConfig) {}
 
-  private connect(settings: string[]): Sql[] {
+  private client(): Sql {
     const connection: Record<string, string> = { application_name: "sfp-integrations" };
     // Acting as service_role from the start of the session costs no round trip per request.
     if (this.config.databaseRole) connection.role = this.config.databaseRole;
-    if (settings.length) connection.options = sessionOptions(settings);
-    return Array.from(
-      { length: this.config.poolSize },
-      () => postgres(this.config.databaseUrl, { max: 1, connection, onnotice: () => {} }),
-    );
+    if (this.settings.length) connection.options = sessionOptions(this.settings);
+    return postgres(this.config.databaseUrl, {
+      max: 1,
+      connection,
+      connect_timeout: this.config.databaseConnectSeconds,
+      onnotice: () => {},
+    });
+  }
+
+  private connect(settings: string[]): Sql[] {
+    this.settings = settings;
+    return Array.from({ length: this.config.poolSize }, () => this.client());
   }
 
   /**
@@ -95,16 +117,49 @@ export class Database {
     return this.opening;
   }
 
-  private async lane(): Promise<Sql> {
-    const lanes = this.lanes ?? await this.open();
-    const lane = lanes[this.next];
+  /**
+   * Runs `work` on the next lane, answering 503 when the database cannot be reached in time
+   * (see the class comment). A connection error is answered 503 too (errors.ts).
+   */
+  private async onLane<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const lanes = this.lanes ?? await this.withDeadline(this.open());
+    const index = this.next;
     this.next = (this.next + 1) % lanes.length;
-    return lane;
+    const lane = lanes[index];
+    try {
+      return await this.withDeadline(work(lane));
+    } catch (error) {
+      if (error === DEADLINE) {
+        // The connection may hang on a dead socket: give the lane a fresh one.
+        if (lanes[index] === lane) lanes[index] = this.client();
+        lane.end({ timeout: 0 }).catch(() => {});
+        throw databaseUnavailable();
+      }
+      throw error;
+    }
+  }
+
+  private withDeadline<T>(work: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(DEADLINE), this.config.databaseDeadlineMs);
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Runs a statement that carries no key and no secret. */
-  async query<T>(run: (sql: Sql) => Promise<T>): Promise<T> {
-    return run(await this.lane());
+  query<T>(run: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.onLane(run);
+  }
+
+  /** Whether the database answers now (the readiness check): `select 1` within the deadline. */
+  async ready(): Promise<boolean> {
+    try {
+      await this.query((sql) => sql`select 1`);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -118,8 +173,11 @@ export class Database {
   }
 
   /** `begin; select sfp_api.guard_log_safety(); <statement>; commit`, in one network write. */
-  private async guarded<T>(run: (sql: Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
-    const sql = await this.lane();
+  private guarded<T>(run: (sql: Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+    return this.onLane((sql) => this.pipelined<T>(sql, run));
+  }
+
+  private async pipelined<T>(sql: Sql, run: (sql: Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
     // Queued synchronously on the lane's one connection: written together, run in order.
     const steps = [
       sql`begin`.execute(),

@@ -43,9 +43,47 @@ export const LOG_GUARD_REFUSAL =
 
 /** A failure with a message that is safe to show the client, and optional extra fields. */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    /** Response headers that go with it (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
+}
+
+/** What a client hears while the database cannot be reached, with Retry-After. */
+export const DATABASE_UNAVAILABLE = "The database is unavailable; retry later";
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+export function databaseUnavailable(): ApiError {
+  return new ApiError(503, DATABASE_UNAVAILABLE, {}, { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) });
+}
+
+/**
+ * Whether an error says the database could not be reached or went away: postgres.js's
+ * connection errors, the socket's, and PostgreSQL's own (class 08, connection exception;
+ * 57P01-57P03, shutdown and start-up).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== "string") return false;
+  return [
+    "CONNECTION_CLOSED",
+    "CONNECTION_ENDED",
+    "CONNECTION_DESTROYED",
+    "CONNECT_TIMEOUT",
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "EPIPE",
+    "ETIMEDOUT",
+    "EHOSTUNREACH",
+    "57P01",
+    "57P02",
+    "57P03",
+  ].includes(code) || code.startsWith("08");
 }
 
 export interface ErrorBody {
@@ -83,6 +121,7 @@ function detailFields(error: unknown): Record<string, unknown> {
 export function apiErrorFromDatabase(error: unknown): ApiError | null {
   const code = (error as { code?: unknown })?.code;
   if (typeof code !== "string") return null;
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   if (code === "SFL01") {
     // Which settings are at fault is for the operator: the server's log gets them (they name
     // settings, never a value), the client a message that names none.

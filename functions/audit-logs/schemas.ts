@@ -6,8 +6,8 @@ export const auditLogQuery = z.strictObject({
   action: z.string().regex(/^[a-z_]+\.[a-z_]+$/, "action must look like credentials.read").optional(),
   integration_id: z.uuid({ message: "integration_id must be a UUID" }).optional(),
   project: z.string().min(1).max(255).optional(),
-  outcome: z.enum(["granted", "denied", "not_found", "succeeded"], {
-    message: "outcome must be one of: granted, denied, not_found, succeeded",
+  outcome: z.enum(["granted", "denied", "not_found", "invalid", "error", "succeeded"], {
+    message: "outcome must be one of: granted, denied, not_found, invalid, error, succeeded",
   }).optional(),
   from: z.iso.datetime({ offset: true, message: "from must be an ISO 8601 date-time" }).optional(),
   to: z.iso.datetime({ offset: true, message: "to must be an ISO 8601 date-time" }).optional(),

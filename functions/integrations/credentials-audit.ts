@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Services } from "../_shared/app.ts";
 import { jsonb } from "../_shared/database.ts";
-import { errorBody } from "../_shared/errors.ts";
+import { DATABASE_UNAVAILABLE, errorBody } from "../_shared/errors.ts";
 import { clientAddress, requestContext, type RequestContext } from "../_shared/request-context.ts";
 
 /**
@@ -38,6 +38,9 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
     if (c.get("audited")) return;
 
     const message = await messageOf(c.res);
+    // The database is unreachable: the row cannot be written either, and trying would hold
+    // the answer past its deadline (the functions' log has the request id).
+    if (status === 503 && message === DATABASE_UNAVAILABLE) return;
     // A body refused for its size is not read.
     const filter = status === 413 ? {} : await givenFilter(c);
     const outcome = status === 401 || status === 403 ? "denied" : status < 500 ? "invalid" : "error";
