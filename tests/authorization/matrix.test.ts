@@ -2,7 +2,7 @@
  * The authorization matrix (permissions.ts), cell by cell against the real server: every
  * route x every kind of caller gets exactly the documented status. A refusal changes
  * nothing in the database, and on the routes that read credentials leaves exactly one
- * 'denied' audit row. README.md's permissions table is the same table, rendered.
+ * 'denied' audit row. The permissions table of docs/http-api.md is the same table, rendered.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from "../../stack/database-setup.ts";
 import { userToken } from "../../stack/tokens.ts";
 import { guarded } from "../support/guarded.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
-import { CALLERS, type CallerName, MATRIX, renderPermissions, type RouteCase } from "./permissions.ts";
+import { CALLERS, type CallerName, MATRIX, PERMISSIONS_DOCUMENT, renderPermissions, type RouteCase } from "./permissions.ts";
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -138,9 +138,9 @@ describe.each(MATRIX.map((route) => [`${route.method} ${route.path}`, route] as 
   );
 });
 
-describe("README.md", () => {
+describe(PERMISSIONS_DOCUMENT, () => {
   it("shows this permissions table (regenerate with npm run docs:permissions)", () => {
-    const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
-    expect(readme).toContain(renderPermissions());
+    const text = readFileSync(join(PROJECT_ROOT, PERMISSIONS_DOCUMENT), "utf8");
+    expect(text).toContain(renderPermissions());
   });
 });

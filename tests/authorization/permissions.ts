@@ -1,8 +1,9 @@
 /**
  * Who may do what: every route against every kind of caller, with the exact status each
  * gets. This table is the documentation of permissions: tests/authorization/matrix.test.ts
- * checks every cell against the running server, and README.md's "Permissions" section is
- * rendered from it (`npm run docs:permissions`; a test fails while the two differ).
+ * checks every cell against the running server, and the "Permissions" section of
+ * docs/http-api.md is rendered from it (`npm run docs:permissions`; a test fails while the
+ * two differ).
  */
 export const CALLERS = [
   "no token",
@@ -85,15 +86,17 @@ export const MATRIX: readonly RouteCase[] = [
   { method: "GET", path: "/health/auth", statuses: [401, 401, 401, 401, 200, 200, 200, 200, 200, 401, 401, 200] },
 ];
 
-export const README_START = "<!-- permissions:start (generated from tests/authorization/permissions.ts) -->";
-export const README_END = "<!-- permissions:end -->";
+/** The document the table is rendered into, relative to the project's root. */
+export const PERMISSIONS_DOCUMENT = "docs/http-api.md";
+export const PERMISSIONS_START = "<!-- permissions:start (generated from tests/authorization/permissions.ts) -->";
+export const PERMISSIONS_END = "<!-- permissions:end -->";
 
-/** The README section: one row per route, one column per caller. */
+/** The table as PERMISSIONS_DOCUMENT shows it, markers included: one row per route, one column per caller. */
 export function renderPermissions(): string {
   const header = `| Route (under /sfp/api) | ${CALLERS.join(" | ")} |`;
   const rule = `| --- | ${CALLERS.map(() => "---").join(" | ")} |`;
   const rows = MATRIX.map((route) =>
     `| \`${route.method} ${route.path}\`${route.readsCredentials ? " (audited)" : ""} | ${route.statuses.join(" | ")} |`
   );
-  return [README_START, header, rule, ...rows, README_END].join("\n");
+  return [PERMISSIONS_START, header, rule, ...rows, PERMISSIONS_END].join("\n");
 }
