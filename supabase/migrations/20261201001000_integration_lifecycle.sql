@@ -1,6 +1,14 @@
--- The life of an integration after it is created: read, change (with check-and-set), roll
--- back, delete; and deleting a project. Every change of an integration is a new version,
--- whose credentials are stored encrypted as their own row; the last N versions are kept.
+-- The life of an integration: create, change (with check-and-set), roll back, delete, and
+-- key rotation. Every change of an integration is a new version, whose credentials are
+-- stored encrypted as their own row; the last N versions are kept.
+--
+-- Key rotation: re-encrypting stored credentials under the key ring's current key, in
+-- batches, while reads and writes go on. Each batch is its own short transaction and takes
+-- only rows no one else holds (skip locked), so it never blocks a read or a change, and
+-- stopping it anywhere loses nothing: running it again carries on where it stopped.
+--
+-- Order: the second part of the integrations domain (the tables are in the integrations
+-- migration), after crypto and log safety, which every write here calls.
 
 /**
  * The integration with this id, locked for the rest of the transaction (concurrent changes
@@ -25,28 +33,48 @@ $$;
  * Check-and-set: raises SF409 when the caller expected another version than the current one.
  * The message names the current version; so does the error's DETAIL, as JSON.
  */
-create function sfp._check_version(integration sfp.integrations, expected_version integer) returns void
+create function sfp._require_version(integration sfp.integrations, expected_version integer) returns void
 language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  if _check_version.expected_version is not null
-     and _check_version.expected_version <> (_check_version.integration).current_version then
+  if _require_version.expected_version is not null
+     and _require_version.expected_version <> (_require_version.integration).current_version then
     raise exception using errcode = 'SF409',
       message = format('Version %s is not current: the integration is at version %s',
-                       _check_version.expected_version, (_check_version.integration).current_version),
-      detail = jsonb_build_object('current_version', (_check_version.integration).current_version)::text;
+                       _require_version.expected_version, (_require_version.integration).current_version),
+      detail = jsonb_build_object('current_version', (_require_version.integration).current_version)::text;
   end if;
 end;
 $$;
 
 /**
+ * Encrypts `credentials` (for `auth_type`) as version `version` of an integration, under the
+ * current key, in MAC format 2.
+ */
+create function sfp._store_credentials(integration_id uuid, version integer, auth_type text, credentials jsonb, keyring jsonb)
+returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_sealed record;
+begin
+  select * into v_sealed from sfp._seal(_store_credentials.integration_id, _store_credentials.version,
+                                        _store_credentials.auth_type, _store_credentials.credentials, _store_credentials.keyring);
+  insert into sfp.credential_versions (integration_id, version, auth_type, key_version, iv, ciphertext, mac, mac_format)
+  values (_store_credentials.integration_id, _store_credentials.version, _store_credentials.auth_type,
+          v_sealed.key_version, v_sealed.iv, v_sealed.ciphertext, v_sealed.mac, 2);
+end;
+$$;
+
+/**
  * One stored version, decrypted: its auth type and credentials. Errors: SF404 when that
- * version is no longer kept; SFK01, SFK02.
+ * version is no longer kept; SFK01, SFK02, SFK03, SFK04.
  */
 create function sfp._credentials_of(integration_id uuid, version integer, keyring jsonb,
-                                    out auth_type text, out credentials jsonb)
-language plpgsql stable
+                                               out auth_type text, out credentials jsonb)
+language plpgsql volatile
 set search_path = ''
 as $$
 declare
@@ -58,9 +86,9 @@ begin
     raise exception using errcode = 'SF404',
       message = format('Version %s of integration ''%s'' is not kept', _credentials_of.version, _credentials_of.integration_id);
   end if;
+  perform sfp._require_matching_keys(_credentials_of.keyring, array[v_row.key_version]);
   auth_type := v_row.auth_type;
-  credentials := sfp._open(v_row.integration_id, v_row.version, v_row.key_version, v_row.iv, v_row.ciphertext,
-                           v_row.mac, _credentials_of.keyring);
+  credentials := sfp._open(v_row, _credentials_of.keyring);
 end;
 $$;
 
@@ -94,31 +122,61 @@ end;
 $$;
 
 /**
- * One integration's metadata (never its credentials). Callers: owners, the service.
- * Errors: SF401, 42501, SF404.
+ * Stores a new integration with its credentials encrypted under the current key, scoped
+ * globally or to the listed projects, and audits it. Everything or nothing is written.
+ * Callers: owners (through a trusted caller) and the service, behind the log-safety guard.
+ * Errors: SF401; 42501 'Forbidden - Requires role: owner'; 22023 (see sfp._scope_project_ids,
+ * bad provider/auth type/credentials/config); SFK01; SFL02.
+ * Cost: one encryption, 2 + (number of projects) inserts and one audit insert.
  */
-create function sfp_api.get_integration(id uuid, context jsonb default '{}')
-returns jsonb
+create function sfp_api.create_integration(
+  provider text,
+  auth_type text,
+  credentials jsonb,
+  is_global boolean default false,
+  projects text[] default null,
+  config jsonb default '{}',
+  context jsonb default '{}',
+  keyring jsonb default null
+) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_actor sfp.actor := sfp._actor(get_integration.context);
+  v_actor sfp.actor := sfp._actor(create_integration.context);
+  v_project_ids uuid[];
   v_integration sfp.integrations;
 begin
   perform sfp._require_role(v_actor, 'owner');
-  select * into v_integration from sfp.integrations i where i.id = get_integration.id;
-  if v_integration.id is null then
-    raise exception using errcode = 'SF404', message = format('Integration ''%s'' not found', get_integration.id);
+  perform sfp._require_guard();
+
+  -- VALIDATION (the provider catalogue itself is checked by the Edge Functions)
+  v_project_ids := sfp._scope_project_ids(create_integration.is_global, create_integration.projects);
+  perform sfp._check_provider(create_integration.provider);
+  if not coalesce(sfp._is_name(create_integration.auth_type), false) then
+    raise exception using errcode = '22023', message = 'authType must be a lowercase name such as pat or basic_auth';
   end if;
-  return sfp._integration_json(v_integration)
-    || jsonb_build_object('versions', (select jsonb_agg(cv.version order by cv.version)
-                                       from sfp.credential_versions cv where cv.integration_id = v_integration.id));
+  perform sfp._check_credentials(create_integration.credentials);
+  perform sfp._check_config(create_integration.config);
+
+  insert into sfp.integrations (provider, auth_type, is_global, config, created_by)
+  values (create_integration.provider, create_integration.auth_type, cardinality(v_project_ids) = 0,
+          coalesce(create_integration.config, '{}'), v_actor.user_id)
+  returning * into v_integration;
+  perform sfp._store_credentials(v_integration.id, 1, v_integration.auth_type, create_integration.credentials,
+                                 sfp._keyring(create_integration.keyring));
+  insert into sfp.integration_projects (integration_id, project_id)
+  select v_integration.id, x from unnest(v_project_ids) as x;
+
+  perform sfp._audit(v_actor, 'integration.create', 'succeeded', create_integration.context,
+    integration_ids => array[v_integration.id], provider => v_integration.provider,
+    details => sfp._integration_json(v_integration));
+  return sfp._integration_json(v_integration);
 end;
 $$;
-revoke all on function sfp_api.get_integration(uuid, jsonb) from public, anon, authenticated;
-grant execute on function sfp_api.get_integration(uuid, jsonb) to service_role;
+revoke all on function sfp_api.create_integration(text, text, jsonb, boolean, text[], jsonb, jsonb, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.create_integration(text, text, jsonb, boolean, text[], jsonb, jsonb, jsonb) to service_role;
 
 /**
  * Changes an integration: its credentials (and with them, optionally, its auth type), its
@@ -150,13 +208,13 @@ declare
   v_keyring jsonb := sfp._keyring(update_integration.keyring);
   v_integration sfp.integrations;
   v_project_ids uuid[];
-  v_changed text[] := '{}';
+  v_changed text[] := '{}'::text[];
   v_current record;
 begin
   perform sfp._require_role(v_actor, 'owner');
   perform sfp._require_guard();
   v_integration := sfp._integration_for_update(update_integration.id);
-  perform sfp._check_version(v_integration, update_integration.expected_version);
+  perform sfp._require_version(v_integration, update_integration.expected_version);
 
   -- VALIDATION
   if update_integration.credentials is null and update_integration.auth_type is null and update_integration.config is null
@@ -242,7 +300,7 @@ begin
   perform sfp._require_role(v_actor, 'owner');
   perform sfp._require_guard();
   v_integration := sfp._integration_for_update(rollback_integration.id);
-  perform sfp._check_version(v_integration, rollback_integration.expected_version);
+  perform sfp._require_version(v_integration, rollback_integration.expected_version);
   if rollback_integration.version is null then
     raise exception using errcode = '22023', message = 'version is required';
   end if;
@@ -289,56 +347,96 @@ revoke all on function sfp_api.delete_integration(uuid, jsonb) from public, anon
 grant execute on function sfp_api.delete_integration(uuid, jsonb) to service_role;
 
 /**
- * Deletes a project. Refused (SF409) while integrations are scoped to it alone, unless
- * `force`: then their scope to it goes with the project, and they are left unscoped (not
- * global, so no read returns them) until an owner gives them a scope again or deletes them.
- * Callers: owners, the service. Errors: SF401, 42501, 22023, SF404, SF409. Audited.
+ * How many stored credential versions each key version encrypts, and whether each is among
+ * `available_versions` (the versions of the caller's key ring: a row under a version that is
+ * not there cannot be read until its key is back). Takes versions, not keys: no secret here.
+ * Callers: owners, the service. Errors: SF401, 42501.
  */
-create function sfp_api.delete_project(identifier text, force boolean default false, context jsonb default '{}')
+create function sfp_api.key_versions_in_use(available_versions integer[] default '{}', context jsonb default '{}')
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_actor sfp.actor := sfp._actor(delete_project.context);
-  v_project sfp.projects;
-  v_json jsonb;
-  v_only_here uuid[];
+  v_actor sfp.actor := sfp._actor(key_versions_in_use.context);
 begin
   perform sfp._require_role(v_actor, 'owner');
-  perform sfp._check_identifier(delete_project.identifier);
-  select * into v_project from sfp.projects p where p.identifier = delete_project.identifier for update;
-  if v_project.id is null then
-    raise exception using errcode = 'SF404', message = format('Project ''%s'' not found', delete_project.identifier);
-  end if;
-
-  -- Lock the integrations scoped here first: two deletions of projects sharing an
-  -- integration then queue, and the second sees that the integration is now scoped to it alone.
-  perform 1 from sfp.integrations i
-  where exists (select 1 from sfp.integration_projects ip where ip.integration_id = i.id and ip.project_id = v_project.id)
-  order by i.id for update;
-  select coalesce(array_agg(ip.integration_id order by ip.integration_id), '{}') into v_only_here
-  from sfp.integration_projects ip
-  where ip.project_id = v_project.id
-    and not exists (select 1 from sfp.integration_projects other
-                    where other.integration_id = ip.integration_id and other.project_id <> v_project.id);
-  if cardinality(v_only_here) > 0 and not coalesce(delete_project.force, false) then
-    raise exception using errcode = 'SF409',
-      message = format('Project ''%s'' has %s integration(s) scoped to it alone; delete them or re-scope them first, or pass force=true to remove that scope',
-                       v_project.identifier, cardinality(v_only_here)),
-      detail = jsonb_build_object('integration_ids', to_jsonb(v_only_here))::text;
-  end if;
-
-  v_json := sfp._project_json(v_project);
-  delete from sfp.projects p where p.id = v_project.id;
-  perform sfp._audit(v_actor, 'project.delete', 'succeeded', delete_project.context,
-    integration_ids => v_only_here, project => v_project.identifier,
-    details => v_json || jsonb_build_object('forced', coalesce(delete_project.force, false)));
-  return v_json;
+  return coalesce((
+    select jsonb_agg(jsonb_build_object(
+             'key_version', k.key_version, 'rows', k.rows,
+             'available', k.key_version = any (coalesce(key_versions_in_use.available_versions, '{}')))
+           order by k.key_version)
+    from (select cv.key_version, count(*) as rows from sfp.credential_versions cv group by cv.key_version) k), '[]'::jsonb);
 end;
 $$;
-revoke all on function sfp_api.delete_project(text, boolean, jsonb) from public, anon, authenticated;
-grant execute on function sfp_api.delete_project(text, boolean, jsonb) to service_role;
+revoke all on function sfp_api.key_versions_in_use(integer[], jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.key_versions_in_use(integer[], jsonb) to service_role;
 
+/**
+ * Re-encrypts up to `batch_size` stored credential versions that are not under the key
+ * ring's current key or not in MAC format 2, each bound to its own row as before. Returns
+ * {"rewrapped": n, "remaining": m, "current_key_version": k}. Rows locked by concurrent work
+ * are skipped and counted in `remaining`, for the next batch. The batch's key versions are
+ * checked before anything is rewritten: a ring without one of them (SFK03: call again with
+ * it; SFK01: not held at all) or with a wrong key (SFK04) changes nothing.
+ * Callers: owners, the service, behind the log-safety guard. Errors: SF401, 42501, 22023,
+ * SFK01, SFK02, SFK03, SFK04, SFL02. Audited when it rewraps anything.
+ */
+create function sfp_api.rewrap_credentials(batch_size integer default 100, context jsonb default '{}', keyring jsonb default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(rewrap_credentials.context);
+  v_keyring jsonb := sfp._keyring(rewrap_credentials.keyring);
+  v_current integer;
+  v_batch sfp.credential_versions[];
+  v_row sfp.credential_versions;
+  v_sealed record;
+  v_count integer := 0;
+  v_remaining bigint;
+begin
+  perform sfp._require_role(v_actor, 'owner');
+  perform sfp._require_guard();
+  if rewrap_credentials.batch_size is null or rewrap_credentials.batch_size not between 1 and 10000 then
+    raise exception using errcode = '22023', message = 'batch_size must be from 1 to 10000';
+  end if;
+  v_current := sfp._current_key_version(v_keyring);
+
+  select coalesce(array_agg(b::sfp.credential_versions order by b.integration_id, b.version), '{}'::sfp.credential_versions[])
+  into v_batch
+  from (
+    select * from sfp.credential_versions cv
+    where cv.key_version <> v_current or cv.mac_format < 2
+    order by cv.integration_id, cv.version
+    limit rewrap_credentials.batch_size
+    for update skip locked
+  ) b;
+  perform sfp._require_matching_keys(v_keyring, (select array_agg(distinct b.key_version) from unnest(v_batch) b) || v_current);
+
+  foreach v_row in array v_batch loop
+    select * into v_sealed from sfp._seal(v_row.integration_id, v_row.version, v_row.auth_type,
+      sfp._open(v_row, v_keyring), v_keyring);
+    update sfp.credential_versions cv
+    set key_version = v_sealed.key_version, iv = v_sealed.iv, ciphertext = v_sealed.ciphertext, mac = v_sealed.mac,
+        mac_format = 2
+    where cv.integration_id = v_row.integration_id and cv.version = v_row.version;
+    v_count := v_count + 1;
+  end loop;
+
+  select count(*) into v_remaining from sfp.credential_versions cv where cv.key_version <> v_current or cv.mac_format < 2;
+  if v_count > 0 then
+    perform sfp._audit(v_actor, 'keys.rewrap', 'succeeded', rewrap_credentials.context,
+      details => jsonb_build_object('rewrapped', v_count, 'remaining', v_remaining, 'current_key_version', v_current));
+  end if;
+  return jsonb_build_object('rewrapped', v_count, 'remaining', v_remaining, 'current_key_version', v_current);
+end;
+$$;
+revoke all on function sfp_api.rewrap_credentials(integer, jsonb, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.rewrap_credentials(integer, jsonb, jsonb) to service_role;
+
+-- Belt and braces: nothing in the private schema is executable by an API role.
 revoke all on all functions in schema sfp from public, anon, authenticated, service_role;

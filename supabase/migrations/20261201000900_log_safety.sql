@@ -1,5 +1,14 @@
--- The log-safety guard learns the other loggers: pgaudit and auto_explain.
+-- Log safety: the guard that keeps keys and secrets out of the server's log, and the
+-- detection of the settings under which a logger would write them there.
 --
+-- A trusted caller sends a key ring or a secret only in a transaction that ran
+-- sfp_api.guard_log_safety() first, pipelined with it (see there): the guard refuses (SFL01)
+-- while this session would log bind parameters or function arguments, and marks the
+-- transaction; every function that takes a key ring or a secret refuses to work without the
+-- mark (sfp._require_guard, SFL02).
+--
+-- PostgreSQL's own logging: log_parameter_max_length = 0 keeps parameters out of statement
+-- and duration logs, and the Edge Functions start their sessions with it (and _on_error = 0).
 -- pgaudit (shipped by Supabase, turned on for compliance) writes a statement's parameters,
 -- and the arguments of every function call and of the statements run inside plpgsql
 -- functions, when `pgaudit.log_parameter = on` and a class it logs covers the statement:
@@ -47,7 +56,7 @@ $$;
  * <> 0; auto_explain and the debug_print_* settings print plans, which hold parameter
  * values as constants. pgaudit: see the top of this file.
  */
-create or replace function sfp._log_exposures() returns text[]
+create function sfp._log_exposures() returns text[]
 language plpgsql stable
 set search_path = ''
 as $$
@@ -103,7 +112,7 @@ $$;
  * the Edge Functions answer their clients with a message that names none.
  * Callers: sfp_api.guard_log_safety.
  */
-create or replace function sfp._assert_log_safe() returns void
+create function sfp._require_log_safe() returns void
 language plpgsql stable
 set search_path = ''
 as $$
@@ -118,4 +127,73 @@ begin
 end;
 $$;
 
+/**
+ * Raises SFL02 unless sfp_api.guard_log_safety() ran earlier in this transaction. Callers:
+ * every function that receives a key ring or a secret. It cannot keep the statement out of
+ * the log (that is the guard's job, before the statement is sent); it stops a statement that
+ * arrives without its guard (a caller that skipped it, or a client library that moved it to
+ * another connection) from decrypting or writing anything.
+ */
+create function sfp._require_guard() returns void
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  if current_setting('sfp.guarded', true) is distinct from 'on' then
+    raise exception using errcode = 'SFL02',
+      message = 'Credential operations must run after select sfp_api.guard_log_safety() in the same transaction';
+  end if;
+end;
+$$;
+
+/**
+ * Whether this session would log bind parameters, which settings say so, and when the server
+ * last read its configuration. Callers: service_role (the Edge Functions word their 503 with
+ * it; operators can run it). Cost: a few setting reads.
+ */
+create function sfp_api.log_settings_check() returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_problems text[] := sfp._log_exposures();
+begin
+  return jsonb_build_object(
+    'safe', cardinality(v_problems) = 0,
+    'problems', to_jsonb(v_problems),
+    'conf_loaded_at', pg_catalog.pg_conf_load_time()
+  );
+end;
+$$;
+revoke all on function sfp_api.log_settings_check() from public, anon, authenticated;
+grant execute on function sfp_api.log_settings_check() to service_role;
+
+/**
+ * The check a trusted caller runs before sending a key ring or a secret. It is pipelined in
+ * one network write with the statement that carries it, inside one explicit transaction:
+ *   begin; select sfp_api.guard_log_safety(); select <the call>; commit
+ * When this session would log bind parameters it raises SFL01, the transaction is aborted,
+ * and PostgreSQL refuses the next statement at Bind, before reading its parameters: the
+ * key or secret is never run, logged or kept. (A guard in the same statement would come too
+ * late: log_statement = all logs a statement before anything in it runs.) Any other failure
+ * of the guard stops the call the same way. It marks the transaction as guarded; the
+ * functions that take a key or a secret refuse to work in a transaction without the mark
+ * (SFL02). Callers: service_role. Cost: a few setting reads.
+ */
+create function sfp_api.guard_log_safety() returns void
+language plpgsql volatile
+security definer
+set search_path = ''
+as $$
+begin
+  perform sfp._require_log_safe();
+  -- The mark sfp._require_guard looks for, gone when the transaction ends.
+  perform set_config('sfp.guarded', 'on', true);
+end;
+$$;
+revoke all on function sfp_api.guard_log_safety() from public, anon, authenticated;
+grant execute on function sfp_api.guard_log_safety() to service_role;
+
+-- Belt and braces: nothing in the private schema is executable by an API role.
 revoke all on all functions in schema sfp from public, anon, authenticated, service_role;

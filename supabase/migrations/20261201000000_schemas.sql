@@ -1,11 +1,14 @@
--- The two schemas of the credential store and the extension it needs.
+-- The two schemas of the credential store, the extension it needs, and the role that owns
+-- the audit log.
 --   sfp      private: tables and internal helpers. No API role has USAGE on it, so no table
 --            is reachable through PostgREST, GraphQL or a direct login as anon/authenticated.
 --   sfp_api  the public RPC surface. Every function in it is SECURITY DEFINER and executable
 --            by service_role only (splinter lints 0028/0029: a definer function executable by
 --            anon or authenticated is a privilege escalation). Signed-in users reach it through
 --            the Edge Functions, which verify their token and pass the verified claims in
---            `context` (one round trip per request, see README "Why the RPCs take claims").
+--            `context` (one round trip per request, see docs/security.md, "Why the RPCs take claims, and the round trips of a request").
+--   sfp_audit_owner  a NOLOGIN role; the audit migration (the last one) hands it schema sfp,
+--            the audit tables and the function that prunes them (see there why).
 --
 -- Error codes raised by every function here (the HTTP mapper in functions/_shared/errors.ts
 -- serves the same catalogue):
@@ -29,32 +32,21 @@ comment on schema sfp_api is 'Integrations credential store: RPC functions, exec
 revoke all on schema sfp_api from public;
 grant usage on schema sfp_api to service_role;
 
+-- The owner of the audit log (see the header). Made only where missing: roles are cluster-wide.
+do $$
+begin
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'sfp_audit_owner') then
+    create role sfp_audit_owner nologin noinherit;
+    -- Only its creator may comment on it (another database of the cluster may have made it).
+    comment on role sfp_audit_owner is 'Owns the audit log of the integrations credential store and schema sfp; nobody logs in as it.';
+  end if;
+end
+$$;
+
 -- PostgreSQL lets PUBLIC execute every new function, and a schema's default privileges
 -- cannot take that away (only the role-wide default can, which would change every other
--- function this role creates). So each function here is followed by its own
--- `revoke all ... from public, anon, authenticated` and one explicit grant, and
+-- function this role creates). So each function in sfp_api is followed by its own
+-- `revoke all ... from public, anon, authenticated` and one explicit grant, each migration
+-- that creates functions in sfp ends with a revoke of all of them from every API role, and
 -- tests/database/advisor.test.ts fails if any function of these schemas is executable by
 -- an API role it was not granted to.
-
--- Who is calling, as the RPCs see it.
---   kind: 'user' (a verified Supabase Auth user acting through a trusted caller),
---         'application' (an sfp_app_ token), 'service' (service_role itself), or
---         'anonymous' (authentication failed: `refusal` says why).
---   role: 'owner', 'member', 'application', 'service', or null for a signed-in user who is
---         not a member of the team.
-create type sfp.actor as (
-  kind text,
-  user_id uuid,
-  email text,
-  role text,
-  token_id uuid,
-  token_name text,
-  refusal text
-);
-
--- The request facts an audit row records, from a trusted caller's `context` argument.
-create type sfp.request_meta as (
-  ip text,
-  user_agent text,
-  request_id text
-);

@@ -1,5 +1,8 @@
--- Team membership: which Supabase Auth users belong to the team, and as what; and how the
--- RPCs learn who is calling (a user, an application token, or the service).
+-- Team membership: which Supabase Auth users belong to the team, and as what.
+--   - only a user who confirmed their email may be added to the team (sfp_api.add_member);
+--     the users sfp_api.upsert_member creates are confirmed;
+--   - the team always keeps an owner, even when an owner's Supabase Auth account is deleted
+--     (sfp.members cascades from auth.users, so a trigger on sfp.members guards every path).
 
 create table sfp.members (
   user_id uuid primary key references auth.users (id) on delete cascade,
@@ -12,129 +15,18 @@ comment on table sfp.members is 'Team members (Supabase Auth users) and their ro
 alter table sfp.members enable row level security;
 create index members_owners_idx on sfp.members (user_id) where role = 'owner';
 
-/**
- * An actor whose authentication failed, with the reason (shown to the client as a 401):
- * an application when the token is known (revoked, expired), else anonymous.
- */
-create function sfp._refused(refusal text, token_id uuid default null, token_name text default null)
-returns sfp.actor
-language sql immutable
-set search_path = ''
-as $$
-  select row(case when _refused.token_id is null then 'anonymous' else 'application' end,
-             null, null, null, _refused.token_id, _refused.token_name, _refused.refusal)::sfp.actor
-$$;
-
-/**
- * Resolves the caller from a trusted caller's `context`, without raising for a failed
- * authentication (the refusal is in the returned actor), so that a credential read can
- * audit it.
- *   context.application = {lookup_id, token_hash}  -> an application token (sfp._authenticate_application)
- *   context.claims.role = 'authenticated', uuid sub -> that user, with their team role
- *                                                      (null when not a member)
- *   context.claims.role = 'service_role', or no claims and no application -> the service
- * The claims must already be verified by the caller (the Edge Functions verify the JWT);
- * only service_role can execute the sfp_api functions that call this.
- * Errors: 22023 when context or claims is not a JSON object.
- */
-create function sfp._authenticate(context jsonb) returns sfp.actor
-language plpgsql volatile
-set search_path = ''
-as $$
-declare
-  v_claims jsonb := _authenticate.context -> 'claims';
-  v_application jsonb := _authenticate.context -> 'application';
-  v_sub text;
-  v_member sfp.members;
+-- Supabase Auth's auth.users has email_confirmed_at; the plain-PostgreSQL bootstrap
+-- (sql/bootstrap.sql) may not. Added only where it is missing: on hosted Supabase the column
+-- exists and auth.users is not ours to alter (ALTER TABLE checks ownership before IF NOT EXISTS).
+do $$
 begin
-  -- A context that is not an object (e.g. a JSON string sent by mistake) must not read as
-  -- "no claims", which would mean the service itself.
-  if _authenticate.context is not null and jsonb_typeof(_authenticate.context) <> 'object' then
-    raise exception using errcode = '22023', message = 'context must be a JSON object';
+  if not exists (
+    select 1 from pg_catalog.pg_attribute a
+    where a.attrelid = 'auth.users'::regclass and a.attname = 'email_confirmed_at' and not a.attisdropped
+  ) then
+    alter table auth.users add column if not exists email_confirmed_at timestamptz;
   end if;
-  if v_application is not null and jsonb_typeof(v_application) <> 'null' then
-    return sfp._authenticate_application(v_application);
-  end if;
-  if v_claims is null or jsonb_typeof(v_claims) = 'null' or v_claims ->> 'role' = 'service_role' then
-    if v_claims is not null and jsonb_typeof(v_claims) not in ('object', 'null') then
-      raise exception using errcode = '22023', message = 'context.claims must be a JSON object';
-    end if;
-    return row('service', null, null, 'service', null, null, null)::sfp.actor;
-  end if;
-  if jsonb_typeof(v_claims) <> 'object' then
-    raise exception using errcode = '22023', message = 'context.claims must be a JSON object';
-  end if;
-
-  v_sub := v_claims ->> 'sub';
-  if v_claims ->> 'role' is distinct from 'authenticated'
-     or v_sub is null
-     or v_sub !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-    return sfp._refused('Unauthorized');
-  end if;
-
-  select * into v_member from sfp.members m where m.user_id = v_sub::uuid;
-  return row('user', v_sub::uuid, coalesce(v_member.email, v_claims ->> 'email'), v_member.role,
-             null, null, null)::sfp.actor;
-end;
-$$;
-
-/**
- * The caller, as sfp._authenticate resolves it; raises SF401 with the reason when the
- * authentication failed. Callers: every sfp_api function whose refusals need no audit row.
- */
-create function sfp._actor(context jsonb) returns sfp.actor
-language plpgsql volatile
-set search_path = ''
-as $$
-declare
-  v_actor sfp.actor := sfp._authenticate(_actor.context);
-begin
-  if v_actor.refusal is not null then
-    raise exception using errcode = 'SF401', message = v_actor.refusal;
-  end if;
-  return v_actor;
-end;
-$$;
-
-/**
- * True when the actor holds one of the roles; the service holds every role.
- */
-create function sfp._has_role(actor sfp.actor, variadic roles text[]) returns boolean
-language plpgsql immutable
-set search_path = ''
-as $$
-begin
-  return coalesce((_has_role.actor).role = 'service' or (_has_role.actor).role = any (_has_role.roles), false);
-end;
-$$;
-
-/**
- * Raises 42501 "Forbidden - Requires role: <roles>" unless the actor holds one of the roles.
- * Callers: sfp_api functions whose refusal needs no audit row (changes and listings).
- */
-create function sfp._require_role(actor sfp.actor, variadic roles text[]) returns void
-language plpgsql immutable
-set search_path = ''
-as $$
-begin
-  if not sfp._has_role(_require_role.actor, variadic _require_role.roles) then
-    raise exception using errcode = '42501', message = sfp._forbidden_message(variadic _require_role.roles);
-  end if;
-end;
-$$;
-
-/**
- * "Forbidden - Requires role: owner", "... owner or application", "... owner, member or application".
- */
-create function sfp._forbidden_message(variadic roles text[]) returns text
-language sql immutable
-set search_path = ''
-as $$
-  select 'Forbidden - Requires role: ' || case
-    when cardinality(_forbidden_message.roles) = 1 then _forbidden_message.roles[1]
-    else array_to_string(_forbidden_message.roles[1:cardinality(_forbidden_message.roles) - 1], ', ')
-         || ' or ' || _forbidden_message.roles[cardinality(_forbidden_message.roles)]
-  end
+end
 $$;
 
 /**
@@ -199,23 +91,64 @@ $$;
  * Raises SF409 when taking `member` away from the owners would leave the team without one.
  * The caller holds the owner rows' locks (sfp._lock_owners).
  */
-create function sfp._keep_an_owner(member sfp.members) returns void
+create function sfp._require_an_owner_left(member sfp.members) returns void
 language plpgsql stable
 set search_path = ''
 as $$
 begin
-  if (_keep_an_owner.member).role = 'owner' and not exists (
-    select 1 from sfp.members m where m.role = 'owner' and m.user_id <> (_keep_an_owner.member).user_id) then
+  if (_require_an_owner_left.member).role = 'owner' and not exists (
+    select 1 from sfp.members m where m.role = 'owner' and m.user_id <> (_require_an_owner_left.member).user_id) then
     raise exception using errcode = 'SF409', message = 'The team must keep at least one owner';
   end if;
 end;
 $$;
 
 /**
+ * Keeps an owner whatever deletes a member: sfp_api.remove_member, and the cascade from
+ * auth.users when a Supabase Auth account is deleted (which no sfp_api function sees).
+ *   BEFORE DELETE, for each statement: locks every owner row (sfp._lock_owners), before any
+ *     member row of the statement is locked. A cascade takes it once the auth.users row is
+ *     gone, so two owners' accounts deleted at once queue on the owner locks in one order
+ *     (no deadlock), and the second sees the first's deletion.
+ *   BEFORE DELETE, for each row: raises SF409 'The team must keep at least one owner' when
+ *     the row is an owner and no other owner is left; the whole statement (the account
+ *     deletion included) is undone.
+ * TRUNCATE fires neither (the test harness's reset truncates in replica mode anyway).
+ * remove_member has already locked the owners and checked (sfp._require_an_owner_left); this checks
+ * again, at no cost. Callers: the triggers below.
+ */
+create function sfp._members_keep_an_owner() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if tg_level = 'STATEMENT' then
+    perform sfp._lock_owners();
+    return null;
+  end if;
+  if old.role = 'owner' and not exists (
+    select 1 from sfp.members m where m.role = 'owner' and m.user_id <> old.user_id) then
+    raise exception using errcode = 'SF409', message = 'The team must keep at least one owner';
+  end if;
+  return old;
+end;
+$$;
+
+create trigger members_lock_owners_before_delete
+  before delete on sfp.members
+  for each statement execute function sfp._members_keep_an_owner();
+
+create trigger members_keep_an_owner
+  before delete on sfp.members
+  for each row execute function sfp._members_keep_an_owner();
+
+/**
  * Adds a Supabase Auth user to the team, or changes their role; creates the auth.users row
- * when it does not exist yet (the local stack's owner). The way to make a fresh deployment's
- * first owner. Callers: service_role without claims (internal services, `npm start`).
- * Errors: 42501 for any other caller, 22023 for an unknown role or a missing email.
+ * when it does not exist yet (the local stack's owner), with its email marked confirmed (the
+ * service vouches for it). The way to make a fresh deployment's first owner.
+ * Callers: service_role without claims (internal services, `npm start`, the tests).
+ * Errors: 42501 for any other caller, 22023 for an unknown role or a missing email,
+ * SF409 'The team must keep at least one owner' when it would demote the last owner.
  */
 create function sfp_api.upsert_member(user_id uuid, email text, role text, context jsonb default '{}')
 returns jsonb
@@ -235,12 +168,12 @@ begin
     raise exception using errcode = '22023', message = 'user_id and email are required';
   end if;
 
-  insert into auth.users (id, email) values (upsert_member.user_id, upsert_member.email)
+  insert into auth.users (id, email, email_confirmed_at) values (upsert_member.user_id, upsert_member.email, now())
   on conflict (id) do nothing;
   perform sfp._lock_owners();
   select * into v_member from sfp.members m where m.user_id = upsert_member.user_id;
   if v_member.user_id is not null and upsert_member.role <> 'owner' then
-    perform sfp._keep_an_owner(v_member);
+    perform sfp._require_an_owner_left(v_member);
   end if;
 
   insert into sfp.members as m (user_id, email, role)
@@ -300,9 +233,11 @@ revoke all on function sfp_api.get_me(jsonb) from public, anon, authenticated;
 grant execute on function sfp_api.get_me(jsonb) to service_role;
 
 /**
- * Adds a signed-up Supabase Auth user (found by email, case-insensitive) to the team.
- * Callers: owners, the service. Errors: SF401, 42501, 22023, SF404 "User 'x' not found",
- * 23505 'The user is already a member.'. Audited.
+ * Adds a signed-up Supabase Auth user (found by email, case-insensitive) who has confirmed
+ * their email to the team. Callers: owners, the service. Errors: SF401, 42501, 22023 (a bad
+ * role; "User 'x' has not confirmed their email: they must confirm it before they can be
+ * added"), SF404 "User 'x' not found", 23505 'The user is already a member.' (checked before
+ * the confirmation). Audited.
  */
 create function sfp_api.add_member(email text, role text, context jsonb default '{}')
 returns jsonb
@@ -313,14 +248,23 @@ as $$
 declare
   v_actor sfp.actor := sfp._actor(add_member.context);
   v_user_id uuid;
+  v_confirmed boolean;
   v_member sfp.members;
 begin
   perform sfp._require_role(v_actor, 'owner');
   perform sfp._check_member_role(add_member.role);
-  select u.id into v_user_id from auth.users u where lower(u.email) = lower(add_member.email);
+  select u.id, u.email_confirmed_at is not null into v_user_id, v_confirmed
+  from auth.users u where lower(u.email) = lower(add_member.email);
   if v_user_id is null then
     raise exception using errcode = 'SF404',
       message = format('User ''%s'' not found: they must sign up before they can be added', add_member.email);
+  end if;
+  if exists (select 1 from sfp.members m where m.user_id = v_user_id) then
+    raise exception using errcode = '23505', message = 'The user is already a member.';
+  end if;
+  if not v_confirmed then
+    raise exception using errcode = '22023',
+      message = format('User ''%s'' has not confirmed their email: they must confirm it before they can be added', add_member.email);
   end if;
 
   insert into sfp.members (user_id, email, role)
@@ -360,7 +304,7 @@ begin
   v_member := sfp._member_for_update(update_member_role.email);
   v_previous := v_member.role;
   if update_member_role.role <> 'owner' then
-    perform sfp._keep_an_owner(v_member);
+    perform sfp._require_an_owner_left(v_member);
   end if;
 
   update sfp.members m set role = update_member_role.role, updated_at = now()
@@ -392,7 +336,7 @@ begin
   perform sfp._require_role(v_actor, 'owner');
   perform sfp._lock_owners();
   v_member := sfp._member_for_update(remove_member.email);
-  perform sfp._keep_an_owner(v_member);
+  perform sfp._require_an_owner_left(v_member);
   delete from sfp.members m where m.user_id = v_member.user_id;
 
   perform sfp._audit(v_actor, 'member.remove', 'succeeded', remove_member.context, details => sfp._member_json(v_member));
@@ -401,3 +345,6 @@ end;
 $$;
 revoke all on function sfp_api.remove_member(text, jsonb) from public, anon, authenticated;
 grant execute on function sfp_api.remove_member(text, jsonb) to service_role;
+
+-- Belt and braces: nothing in the private schema is executable by an API role.
+revoke all on all functions in schema sfp from public, anon, authenticated, service_role;

@@ -3,6 +3,13 @@
 -- Which providers, auth types and credential fields exist is decided by the Edge Functions'
 -- schema (functions/_shared/providers.ts); SQL checks only the shape, so adding a provider
 -- needs no migration.
+--
+-- Order: the integrations domain is split in two. This part holds the tables and what checks
+-- or shows an integration's metadata. Its writes (create, change, roll back, delete, and key
+-- rotation's rewrap) are the integration lifecycle migration, after the crypto and log safety
+-- migrations whose functions they call; those come after this one because the crypto
+-- functions take a row of sfp.credential_versions, a type that must exist when they are
+-- created.
 
 /**
  * Whether `name` is a provider or auth type name: lowercase letters, digits and '_'.
@@ -52,6 +59,8 @@ comment on table sfp.integration_projects is 'The projects a non-global integrat
 alter table sfp.integration_projects enable row level security;
 create index integration_projects_project_idx on sfp.integration_projects (project_id, integration_id);
 
+-- One row per kept version of an integration's credentials, encrypted (see the crypto
+-- migration for the scheme and the MAC formats).
 create table sfp.credential_versions (
   integration_id uuid not null references sfp.integrations (id) on delete cascade,
   version integer not null,
@@ -62,13 +71,18 @@ create table sfp.credential_versions (
   ciphertext bytea not null,
   mac bytea not null constraint mac_is_32_bytes check (octet_length(mac) = 32),
   created_at timestamptz not null default now(),
+  mac_format smallint not null default 1 constraint mac_format_is_known check (mac_format in (1, 2)),
   primary key (integration_id, version)
 );
 comment on table sfp.credential_versions is 'Encrypted credentials (AES-256-CBC + HMAC-SHA256, bound to integration id and version). Never plaintext.';
+comment on column sfp.credential_versions.mac_format is '1: MAC over id, version, key version, IV, ciphertext; 2: also the auth type.';
 alter table sfp.credential_versions enable row level security;
+-- Key rotation looks for the rows not under the current key.
+create index credential_versions_key_version_idx on sfp.credential_versions (key_version);
 
 -- No integration without its credentials: the current version must exist when the
--- transaction that created or changed the integration commits.
+-- transaction that created or changed the integration commits. (Added after both tables:
+-- each references the other.)
 alter table sfp.integrations
   add constraint current_version_exists
   foreign key (id, current_version) references sfp.credential_versions (integration_id, version)
@@ -171,83 +185,6 @@ end;
 $$;
 
 /**
- * Encrypts `credentials` (for `auth_type`) as version `version` of an integration, under the
- * current key.
- */
-create function sfp._store_credentials(integration_id uuid, version integer, auth_type text, credentials jsonb, keyring jsonb)
-returns void
-language plpgsql volatile
-set search_path = ''
-as $$
-declare
-  v_sealed record;
-begin
-  select * into v_sealed from sfp._seal(_store_credentials.integration_id, _store_credentials.version,
-                                        _store_credentials.credentials, _store_credentials.keyring);
-  insert into sfp.credential_versions (integration_id, version, auth_type, key_version, iv, ciphertext, mac)
-  values (_store_credentials.integration_id, _store_credentials.version, _store_credentials.auth_type,
-          v_sealed.key_version, v_sealed.iv, v_sealed.ciphertext, v_sealed.mac);
-end;
-$$;
-
-/**
- * Stores a new integration with its credentials encrypted under the current key, scoped
- * globally or to the listed projects, and audits it. Everything or nothing is written.
- * Callers: owners (through a trusted caller) and the service, behind the log-safety guard.
- * Errors: SF401; 42501 'Forbidden - Requires role: owner'; 22023 (see sfp._scope_project_ids,
- * bad provider/auth type/credentials/config); SFK01; SFL02.
- * Cost: one encryption, 2 + (number of projects) inserts and one audit insert.
- */
-create function sfp_api.create_integration(
-  provider text,
-  auth_type text,
-  credentials jsonb,
-  is_global boolean default false,
-  projects text[] default null,
-  config jsonb default '{}',
-  context jsonb default '{}',
-  keyring jsonb default null
-) returns jsonb
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_actor sfp.actor := sfp._actor(create_integration.context);
-  v_project_ids uuid[];
-  v_integration sfp.integrations;
-begin
-  perform sfp._require_role(v_actor, 'owner');
-  perform sfp._require_guard();
-
-  -- VALIDATION (the provider catalogue itself is checked by the Edge Functions)
-  v_project_ids := sfp._scope_project_ids(create_integration.is_global, create_integration.projects);
-  perform sfp._check_provider(create_integration.provider);
-  if not coalesce(sfp._is_name(create_integration.auth_type), false) then
-    raise exception using errcode = '22023', message = 'authType must be a lowercase name such as pat or basic_auth';
-  end if;
-  perform sfp._check_credentials(create_integration.credentials);
-  perform sfp._check_config(create_integration.config);
-
-  insert into sfp.integrations (provider, auth_type, is_global, config, created_by)
-  values (create_integration.provider, create_integration.auth_type, cardinality(v_project_ids) = 0,
-          coalesce(create_integration.config, '{}'), v_actor.user_id)
-  returning * into v_integration;
-  perform sfp._store_credentials(v_integration.id, 1, v_integration.auth_type, create_integration.credentials,
-                                 sfp._keyring(create_integration.keyring));
-  insert into sfp.integration_projects (integration_id, project_id)
-  select v_integration.id, x from unnest(v_project_ids) as x;
-
-  perform sfp._audit(v_actor, 'integration.create', 'succeeded', create_integration.context,
-    integration_ids => array[v_integration.id], provider => v_integration.provider,
-    details => sfp._integration_json(v_integration));
-  return sfp._integration_json(v_integration);
-end;
-$$;
-revoke all on function sfp_api.create_integration(text, text, jsonb, boolean, text[], jsonb, jsonb, jsonb) from public, anon, authenticated;
-grant execute on function sfp_api.create_integration(text, text, jsonb, boolean, text[], jsonb, jsonb, jsonb) to service_role;
-
-/**
  * Lists integration metadata (never credentials), optionally for one provider, ordered by
  * provider, creation time and id. Callers: owners, the service. Errors: SF401, 42501.
  */
@@ -269,3 +206,33 @@ end;
 $$;
 revoke all on function sfp_api.list_integrations(text, jsonb) from public, anon, authenticated;
 grant execute on function sfp_api.list_integrations(text, jsonb) to service_role;
+
+/**
+ * One integration's metadata (never its credentials). Callers: owners, the service.
+ * Errors: SF401, 42501, SF404.
+ */
+create function sfp_api.get_integration(id uuid, context jsonb default '{}')
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(get_integration.context);
+  v_integration sfp.integrations;
+begin
+  perform sfp._require_role(v_actor, 'owner');
+  select * into v_integration from sfp.integrations i where i.id = get_integration.id;
+  if v_integration.id is null then
+    raise exception using errcode = 'SF404', message = format('Integration ''%s'' not found', get_integration.id);
+  end if;
+  return sfp._integration_json(v_integration)
+    || jsonb_build_object('versions', (select jsonb_agg(cv.version order by cv.version)
+                                       from sfp.credential_versions cv where cv.integration_id = v_integration.id));
+end;
+$$;
+revoke all on function sfp_api.get_integration(uuid, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.get_integration(uuid, jsonb) to service_role;
+
+-- Belt and braces: nothing in the private schema is executable by an API role.
+revoke all on all functions in schema sfp from public, anon, authenticated, service_role;

@@ -1,12 +1,59 @@
+-- The audited credential read: the one door through which a secret leaves the database.
 -- Every request for credentials leaves an audit row, failures included: refused input
 -- ('invalid'), a failure to decrypt ('error': a missing or wrong key, or a ciphertext that
 -- fails its integrity check, which is exactly what tampering looks like), and requests the
--- Edge Functions refuse before the read runs (no valid token, bad input, the log guard).
--- Scoped application tokens read only within their scope.
+-- Edge Functions refuse before the read runs (no valid token, bad input, the log guard:
+-- sfp_api.audit_credentials_request). Scoped application tokens read only within their scope.
 
-alter table sfp.audit_log drop constraint outcome_is_known;
-alter table sfp.audit_log add constraint outcome_is_known
-  check (outcome in ('granted', 'denied', 'not_found', 'invalid', 'error', 'succeeded'));
+/**
+ * The integrations whose credentials a read returns, in the documented order.
+ *   With a project: per provider, the integrations scoped to that project; the global ones
+ *   only for providers with none scoped to it (project-specific takes precedence).
+ *   Without a project: the global integrations only.
+ * Order: provider, then creation time, then id.
+ */
+create function sfp._resolve_integrations(provider text, project_id uuid)
+returns setof sfp.integrations
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  -- plpgsql, not sql: a sql function with a SET clause is planned again on every call,
+  -- a plpgsql one keeps its plan for the session (this is the hot path of every read).
+  return query
+    with scoped as (
+      select i.*
+      from sfp.integration_projects ip
+      join sfp.integrations i on i.id = ip.integration_id
+      where _resolve_integrations.project_id is not null
+        and ip.project_id = _resolve_integrations.project_id
+        and (_resolve_integrations.provider is null or i.provider = _resolve_integrations.provider)
+    )
+    select chosen.* from (
+      select * from scoped
+      union all
+      select i.*
+      from sfp.integrations i
+      where i.is_global
+        and (_resolve_integrations.provider is null or i.provider = _resolve_integrations.provider)
+        and not exists (select 1 from scoped s where s.provider = i.provider)
+    ) chosen
+    order by chosen.provider, chosen.created_at, chosen.id;
+end;
+$$;
+
+/**
+ * "No integration found for provider=jira, project=acme/core": names every filter given,
+ * provider first.
+ */
+create function sfp._no_integration_message(provider text, project text) returns text
+language sql immutable
+set search_path = ''
+as $$
+  select 'No integration found' || coalesce(' for ' || nullif(concat_ws(', ',
+    'provider=' || _no_integration_message.provider,
+    'project=' || _no_integration_message.project), ''), '')
+$$;
 
 /**
  * Returns the decrypted credentials the caller may read, and audits the read, whatever its
@@ -27,7 +74,7 @@ alter table sfp.audit_log add constraint outcome_is_known
  * them). Cost: two index lookups, one key check and one decryption per integration
  * returned, one audit insert.
  */
-create or replace function sfp_api.get_credentials(
+create function sfp_api.get_credentials(
   provider text default null,
   project text default null,
   context jsonb default '{}',
@@ -120,7 +167,7 @@ begin
     if v_keyring is null then
       perform sfp._master_key(v_keyring, 0); -- raises SFK01 'Encryption key ring not provided ...'
     end if;
-    perform sfp._check_keys(v_keyring, (select array_agg(distinct r.key_version) from unnest(v_rows) r));
+    perform sfp._require_matching_keys(v_keyring, (select array_agg(distinct r.key_version) from unnest(v_rows) r));
     for i in 1 .. cardinality(v_rows) loop
       v_credentials := v_credentials || jsonb_build_object(
         'integration_id', (v_rows[i]).integration_id,
@@ -144,8 +191,8 @@ begin
   return jsonb_build_object('outcome', 'granted', 'credentials', v_credentials);
 end;
 $$;
-
-drop function sfp_api.audit_refused_credentials_read(text, text, text, jsonb);
+revoke all on function sfp_api.get_credentials(text, text, jsonb, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.get_credentials(text, text, jsonb, jsonb) to service_role;
 
 /**
  * Audits a request for credentials that the trusted caller answered without a completed
@@ -211,4 +258,5 @@ $$;
 revoke all on function sfp_api.audit_credentials_request(text, text, text, text, jsonb, jsonb) from public, anon, authenticated;
 grant execute on function sfp_api.audit_credentials_request(text, text, text, text, jsonb, jsonb) to service_role;
 
+-- Belt and braces: nothing in the private schema is executable by an API role.
 revoke all on all functions in schema sfp from public, anon, authenticated, service_role;

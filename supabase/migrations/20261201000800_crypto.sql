@@ -1,5 +1,28 @@
--- Keys recognised before they are used, calls that carry only the keys they need, and a MAC
--- that binds the auth type and is compared in constant time.
+-- Encryption of credentials at rest, the key ring, and key checks.
+--
+-- Scheme: AES-256-CBC (pgcrypto encrypt_iv, random 16-byte IV per write) then HMAC-SHA256
+-- over a header that binds the ciphertext to its row: integration id, credential version,
+-- auth type, key version, IV and ciphertext (encrypt-then-MAC). A ciphertext copied onto
+-- another row or under another auth type, or any flipped bit, fails the MAC (compared in
+-- constant time) before anything is decrypted. Both subkeys are derived from the 256-bit
+-- master key of the key version with HMAC-SHA256 and a fixed label.
+-- Measured against pgp_sym_encrypt at defaults (which stretches a password on every call):
+-- see docs/performance.md.
+--
+-- MAC formats (sfp.credential_versions.mac_format): every row is written in format 2, which
+-- binds the auth type; format 1 (without it) stays readable, and sfp_api.rewrap_credentials
+-- (npm run keys:rotate) re-seals such rows in format 2.
+--
+-- Key ring: a JSON object {"current": <version>, "keys": {"<version>": "<base64 of 32 bytes>"},
+-- "available": [<version>, ...]} handed over by the trusted caller, as the `keyring` argument
+-- or transaction-locally in the setting `sfp.keyring` (set_config('sfp.keyring', $1, true)).
+-- It is never stored, and no error message ever contains it.
+--
+-- Partial key rings: a caller sends the current key and lists, as `available`, the version
+-- numbers of its whole ring. A function that meets a row under an available version it was
+-- not given raises SFK03 with the versions it needs in its DETAIL ({"key_versions": [...]})
+-- before it decrypts or writes anything; the caller runs the call again with those keys. A
+-- version that is not available at all is SFK01.
 --
 -- Key check values: the first time a key version encrypts anything, the HMAC-SHA256 of the
 -- fixed label 'sfp-key-check-v1' under that version's master key is stored in sfp.key_checks
@@ -7,15 +30,7 @@
 -- version is refused (SFK04, naming the version) before anything is written or decrypted,
 -- instead of silently encrypting new rows under a key that cannot read the old ones.
 --
--- Partial key rings: a caller sends the current key and lists, as `available`, the version
--- numbers of its whole ring. A function that meets a row under an available version it was
--- not given raises SFK03 with the versions it needs in its DETAIL ({"key_versions": [...]})
--- before it decrypts or writes anything; the caller runs the call again with those keys. A
--- version that is not available at all is SFK01, as before.
---
--- MAC format 2 binds the auth type too (a credential cannot be moved under another auth type
--- unseen). Rows of format 1 stay readable; sfp_api.rewrap_credentials (npm run keys:rotate)
--- re-seals them in format 2.
+-- Order: after integrations (sfp._row_mac and sfp._open take a row of sfp.credential_versions).
 
 create table sfp.key_checks (
   key_version integer primary key,
@@ -24,56 +39,6 @@ create table sfp.key_checks (
 );
 comment on table sfp.key_checks is 'Per key version, an HMAC of a fixed label under that key: recognises the key, never reveals it.';
 alter table sfp.key_checks enable row level security;
-
-alter table sfp.credential_versions
-  add column mac_format smallint not null default 1 constraint mac_format_is_known check (mac_format in (1, 2));
-comment on column sfp.credential_versions.mac_format is '1: MAC over id, version, key version, IV, ciphertext; 2: also the auth type.';
-
-/**
- * Compares two byte strings in time that does not depend on where they differ: both are
- * HMAC-ed under a fresh random key and the results compared, so timing reveals nothing
- * about either input. plpgsql: a sql function with a SET clause is planned on every call.
- */
-create or replace function sfp._digests_equal(a bytea, b bytea) returns boolean
-language plpgsql volatile
-set search_path = ''
-as $$
-declare
-  v_key bytea := extensions.gen_random_bytes(32);
-begin
-  return extensions.hmac(_digests_equal.a, v_key, 'sha256') = extensions.hmac(_digests_equal.b, v_key, 'sha256');
-end;
-$$;
-
-/**
- * The master key of `version` from a key ring. Errors: SFK01 when the ring is missing or
- * malformed or lacks that version (the message names the version, never a key); SFK03 when
- * the caller holds that version (it is in `available`) but did not send it.
- */
-create or replace function sfp._master_key(keyring jsonb, version integer) returns bytea
-language plpgsql immutable
-set search_path = ''
-as $$
-declare
-  v_encoded text;
-begin
-  if _master_key.keyring is null or jsonb_typeof(_master_key.keyring -> 'keys') is distinct from 'object' then
-    raise exception using errcode = 'SFK01',
-      message = 'Encryption key ring not provided: pass it as the keyring argument or in the transaction-local setting sfp.keyring';
-  end if;
-  v_encoded := _master_key.keyring -> 'keys' ->> _master_key.version::text;
-  if v_encoded is null then
-    perform sfp._require_keys(_master_key.keyring, array[_master_key.version]);
-  end if;
-  -- 32 bytes are 43 base64 characters and one '=': checked before decoding, so a bad key
-  -- needs no exception block (a subtransaction on every read).
-  if v_encoded !~ '^[A-Za-z0-9+/]{43}=$' then
-    raise exception using errcode = 'SFK01',
-      message = format('Encryption key version %s is not 32 bytes of base64', _master_key.version);
-  end if;
-  return decode(v_encoded, 'base64');
-end;
-$$;
 
 /**
  * Raises unless the key ring holds every version in `versions`: SFK03 listing (in DETAIL)
@@ -108,6 +73,67 @@ end;
 $$;
 
 /**
+ * The master key of `version` from a key ring. Errors: SFK01 when the ring is missing or
+ * malformed or lacks that version (the message names the version, never a key); SFK03 when
+ * the caller holds that version (it is in `available`) but did not send it.
+ */
+create function sfp._master_key(keyring jsonb, version integer) returns bytea
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_encoded text;
+begin
+  if _master_key.keyring is null or jsonb_typeof(_master_key.keyring -> 'keys') is distinct from 'object' then
+    raise exception using errcode = 'SFK01',
+      message = 'Encryption key ring not provided: pass it as the keyring argument or in the transaction-local setting sfp.keyring';
+  end if;
+  v_encoded := _master_key.keyring -> 'keys' ->> _master_key.version::text;
+  if v_encoded is null then
+    perform sfp._require_keys(_master_key.keyring, array[_master_key.version]);
+  end if;
+  -- 32 bytes are 43 base64 characters and one '=': checked before decoding, so a bad key
+  -- needs no exception block (a subtransaction on every read).
+  if v_encoded !~ '^[A-Za-z0-9+/]{43}=$' then
+    raise exception using errcode = 'SFK01',
+      message = format('Encryption key version %s is not 32 bytes of base64', _master_key.version);
+  end if;
+  return decode(v_encoded, 'base64');
+end;
+$$;
+
+/**
+ * The key ring in force for this call: the argument if given, else the transaction-local
+ * setting sfp.keyring. Returns null when neither is set (checked where a key is needed).
+ */
+create function sfp._keyring(keyring jsonb) returns jsonb
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return coalesce(_keyring.keyring, nullif(current_setting('sfp.keyring', true), '')::jsonb);
+end;
+$$;
+
+/**
+ * The current key version of a key ring. Errors: SFK01.
+ */
+create function sfp._current_key_version(keyring jsonb) returns integer
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_current text := _current_key_version.keyring ->> 'current';
+begin
+  if v_current is null or v_current !~ '^[0-9]{1,9}$' then
+    raise exception using errcode = 'SFK01',
+      message = 'Encryption key ring not provided or without a current version';
+  end if;
+  return v_current::integer;
+end;
+$$;
+
+/**
  * The check value of a master key: HMAC-SHA256 of the label 'sfp-key-check-v1' under it.
  */
 create function sfp._key_check_value(master bytea) returns bytea
@@ -123,16 +149,16 @@ $$;
  * Raises SFK04 "Encryption key version n of the key ring does not match the key this
  * database was encrypted with" when a stored check value differs from the key given.
  */
-create function sfp._refuse_wrong_key(keyring jsonb, version integer, stored bytea) returns void
+create function sfp._require_matching_key(keyring jsonb, version integer, stored bytea) returns void
 language plpgsql volatile
 set search_path = ''
 as $$
 begin
-  if not sfp._digests_equal(_refuse_wrong_key.stored,
-                            sfp._key_check_value(sfp._master_key(_refuse_wrong_key.keyring, _refuse_wrong_key.version))) then
+  if not sfp._digests_equal(_require_matching_key.stored,
+                            sfp._key_check_value(sfp._master_key(_require_matching_key.keyring, _require_matching_key.version))) then
     raise exception using errcode = 'SFK04',
       message = format('Encryption key version %s of the key ring does not match the key this database was encrypted with: restore the original key for version %s',
-                       _refuse_wrong_key.version, _refuse_wrong_key.version);
+                       _require_matching_key.version, _require_matching_key.version);
   end if;
 end;
 $$;
@@ -142,16 +168,16 @@ $$;
  * is the key recorded for it (SFK04). A version never recorded is not recorded here: a read
  * must not vouch for a key (a wrong one then fails the MAC, SFK02).
  */
-create function sfp._check_keys(keyring jsonb, versions integer[]) returns void
+create function sfp._require_matching_keys(keyring jsonb, versions integer[]) returns void
 language plpgsql volatile
 set search_path = ''
 as $$
 declare
   v_check sfp.key_checks;
 begin
-  perform sfp._require_keys(_check_keys.keyring, _check_keys.versions);
-  for v_check in select * from sfp.key_checks k where k.key_version = any (_check_keys.versions) loop
-    perform sfp._refuse_wrong_key(_check_keys.keyring, v_check.key_version, v_check.check_value);
+  perform sfp._require_keys(_require_matching_keys.keyring, _require_matching_keys.versions);
+  for v_check in select * from sfp.key_checks k where k.key_version = any (_require_matching_keys.versions) loop
+    perform sfp._require_matching_key(_require_matching_keys.keyring, v_check.key_version, v_check.check_value);
   end loop;
 end;
 $$;
@@ -175,7 +201,25 @@ begin
     on conflict (key_version) do nothing;
     select k.check_value into v_stored from sfp.key_checks k where k.key_version = _record_key_check.version;
   end if;
-  perform sfp._refuse_wrong_key(_record_key_check.keyring, _record_key_check.version, v_stored);
+  perform sfp._require_matching_key(_record_key_check.keyring, _record_key_check.version, v_stored);
+end;
+$$;
+
+/**
+ * The bytes the MAC covers: a label, the row's identity and the ciphertext.
+ */
+create function sfp._mac_input(integration_id uuid, version integer, key_version integer, iv bytea, ciphertext bytea)
+returns bytea
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  return convert_to('sfp-credential-v1', 'UTF8')
+        || uuid_send(_mac_input.integration_id)
+        || int4send(_mac_input.version)
+        || int4send(_mac_input.key_version)
+        || _mac_input.iv
+        || _mac_input.ciphertext;
 end;
 $$;
 
@@ -220,9 +264,6 @@ begin
 end;
 $$;
 
-drop function sfp._seal(uuid, integer, jsonb, jsonb);
-drop function sfp._open(uuid, integer, integer, bytea, bytea, bytea, jsonb);
-
 /**
  * Encrypts credentials for one row (integration, version, auth type) under the current key,
  * in MAC format 2, after recording or checking the key's check value. Returns the columns to
@@ -254,7 +295,7 @@ $$;
 
 /**
  * Verifies (in constant time) and decrypts one stored credential row. The caller has checked
- * the row's key version (sfp._check_keys). Errors: SFK01, SFK03 (key version not sent);
+ * the row's key version (sfp._require_matching_keys). Errors: SFK01, SFK03 (key version not sent);
  * SFK02 when the MAC does not match: the row was altered or copied from another row (DETAIL:
  * {"integration_id": ...}).
  */
@@ -275,113 +316,6 @@ begin
       extensions.hmac(convert_to('sfp-enc', 'UTF8'), v_master, 'sha256'),
       (_open.row_).iv, 'aes-cbc/pad:pkcs'),
     'UTF8')::jsonb;
-end;
-$$;
-
-/**
- * Encrypts `credentials` (for `auth_type`) as version `version` of an integration, under the
- * current key, in MAC format 2.
- */
-create or replace function sfp._store_credentials(integration_id uuid, version integer, auth_type text, credentials jsonb, keyring jsonb)
-returns void
-language plpgsql volatile
-set search_path = ''
-as $$
-declare
-  v_sealed record;
-begin
-  select * into v_sealed from sfp._seal(_store_credentials.integration_id, _store_credentials.version,
-                                        _store_credentials.auth_type, _store_credentials.credentials, _store_credentials.keyring);
-  insert into sfp.credential_versions (integration_id, version, auth_type, key_version, iv, ciphertext, mac, mac_format)
-  values (_store_credentials.integration_id, _store_credentials.version, _store_credentials.auth_type,
-          v_sealed.key_version, v_sealed.iv, v_sealed.ciphertext, v_sealed.mac, 2);
-end;
-$$;
-
-/**
- * One stored version, decrypted: its auth type and credentials. Errors: SF404 when that
- * version is no longer kept; SFK01, SFK02, SFK03, SFK04.
- */
-create or replace function sfp._credentials_of(integration_id uuid, version integer, keyring jsonb,
-                                               out auth_type text, out credentials jsonb)
-language plpgsql volatile
-set search_path = ''
-as $$
-declare
-  v_row sfp.credential_versions;
-begin
-  select * into v_row from sfp.credential_versions cv
-  where cv.integration_id = _credentials_of.integration_id and cv.version = _credentials_of.version;
-  if v_row.integration_id is null then
-    raise exception using errcode = 'SF404',
-      message = format('Version %s of integration ''%s'' is not kept', _credentials_of.version, _credentials_of.integration_id);
-  end if;
-  perform sfp._check_keys(_credentials_of.keyring, array[v_row.key_version]);
-  auth_type := v_row.auth_type;
-  credentials := sfp._open(v_row, _credentials_of.keyring);
-end;
-$$;
-
-/**
- * Re-encrypts up to `batch_size` stored credential versions that are not under the key
- * ring's current key or not in MAC format 2, each bound to its own row as before. Returns
- * {"rewrapped": n, "remaining": m, "current_key_version": k}. Rows locked by concurrent work
- * are skipped and counted in `remaining`, for the next batch. The batch's key versions are
- * checked before anything is rewritten: a ring without one of them (SFK03: call again with
- * it; SFK01: not held at all) or with a wrong key (SFK04) changes nothing.
- * Callers: owners, the service, behind the log-safety guard. Errors: SF401, 42501, 22023,
- * SFK01, SFK02, SFK03, SFK04, SFL02. Audited when it rewraps anything.
- */
-create or replace function sfp_api.rewrap_credentials(batch_size integer default 100, context jsonb default '{}', keyring jsonb default null)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_actor sfp.actor := sfp._actor(rewrap_credentials.context);
-  v_keyring jsonb := sfp._keyring(rewrap_credentials.keyring);
-  v_current integer;
-  v_batch sfp.credential_versions[];
-  v_row sfp.credential_versions;
-  v_sealed record;
-  v_count integer := 0;
-  v_remaining bigint;
-begin
-  perform sfp._require_role(v_actor, 'owner');
-  perform sfp._require_guard();
-  if rewrap_credentials.batch_size is null or rewrap_credentials.batch_size not between 1 and 10000 then
-    raise exception using errcode = '22023', message = 'batch_size must be from 1 to 10000';
-  end if;
-  v_current := sfp._current_key_version(v_keyring);
-
-  select coalesce(array_agg(b::sfp.credential_versions order by b.integration_id, b.version), '{}'::sfp.credential_versions[])
-  into v_batch
-  from (
-    select * from sfp.credential_versions cv
-    where cv.key_version <> v_current or cv.mac_format < 2
-    order by cv.integration_id, cv.version
-    limit rewrap_credentials.batch_size
-    for update skip locked
-  ) b;
-  perform sfp._check_keys(v_keyring, (select array_agg(distinct b.key_version) from unnest(v_batch) b) || v_current);
-
-  foreach v_row in array v_batch loop
-    select * into v_sealed from sfp._seal(v_row.integration_id, v_row.version, v_row.auth_type,
-      sfp._open(v_row, v_keyring), v_keyring);
-    update sfp.credential_versions cv
-    set key_version = v_sealed.key_version, iv = v_sealed.iv, ciphertext = v_sealed.ciphertext, mac = v_sealed.mac,
-        mac_format = 2
-    where cv.integration_id = v_row.integration_id and cv.version = v_row.version;
-    v_count := v_count + 1;
-  end loop;
-
-  select count(*) into v_remaining from sfp.credential_versions cv where cv.key_version <> v_current or cv.mac_format < 2;
-  if v_count > 0 then
-    perform sfp._audit(v_actor, 'keys.rewrap', 'succeeded', rewrap_credentials.context,
-      details => jsonb_build_object('rewrapped', v_count, 'remaining', v_remaining, 'current_key_version', v_current));
-  end if;
-  return jsonb_build_object('rewrapped', v_count, 'remaining', v_remaining, 'current_key_version', v_current);
 end;
 $$;
 
@@ -410,4 +344,5 @@ $$;
 revoke all on function sfp_api.key_check_values(jsonb) from public, anon, authenticated;
 grant execute on function sfp_api.key_check_values(jsonb) to service_role;
 
+-- Belt and braces: nothing in the private schema is executable by an API role.
 revoke all on all functions in schema sfp from public, anon, authenticated, service_role;

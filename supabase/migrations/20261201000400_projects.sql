@@ -1,4 +1,9 @@
--- Projects: the repositories a team registers. Integrations are scoped to them.
+-- Projects: the repositories a team registers. Integrations are scoped to them; a project
+-- is not deleted while integrations are scoped to it alone, unless forced.
+--
+-- Order: before integrations, whose tables reference sfp.projects. Two functions here read
+-- those tables (sfp._project_integrations, sfp_api.delete_project): they are plpgsql, whose
+-- bodies are resolved when they are called, never while migrating.
 
 /**
  * Whether `identifier` is a project identifier: "org/repo" for GitHub, a numeric id or
@@ -216,3 +221,59 @@ end;
 $$;
 revoke all on function sfp_api.get_project(text, jsonb) from public, anon, authenticated;
 grant execute on function sfp_api.get_project(text, jsonb) to service_role;
+
+/**
+ * Deletes a project. Refused (SF409) while integrations are scoped to it alone, unless
+ * `force`: then their scope to it goes with the project, and they are left unscoped (not
+ * global, so no read returns them) until an owner gives them a scope again or deletes them.
+ * Callers: owners, the service. Errors: SF401, 42501, 22023, SF404, SF409. Audited.
+ */
+create function sfp_api.delete_project(identifier text, force boolean default false, context jsonb default '{}')
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(delete_project.context);
+  v_project sfp.projects;
+  v_json jsonb;
+  v_only_here uuid[];
+begin
+  perform sfp._require_role(v_actor, 'owner');
+  perform sfp._check_identifier(delete_project.identifier);
+  select * into v_project from sfp.projects p where p.identifier = delete_project.identifier for update;
+  if v_project.id is null then
+    raise exception using errcode = 'SF404', message = format('Project ''%s'' not found', delete_project.identifier);
+  end if;
+
+  -- Lock the integrations scoped here first: two deletions of projects sharing an
+  -- integration then queue, and the second sees that the integration is now scoped to it alone.
+  perform 1 from sfp.integrations i
+  where exists (select 1 from sfp.integration_projects ip where ip.integration_id = i.id and ip.project_id = v_project.id)
+  order by i.id for update;
+  select coalesce(array_agg(ip.integration_id order by ip.integration_id), '{}') into v_only_here
+  from sfp.integration_projects ip
+  where ip.project_id = v_project.id
+    and not exists (select 1 from sfp.integration_projects other
+                    where other.integration_id = ip.integration_id and other.project_id <> v_project.id);
+  if cardinality(v_only_here) > 0 and not coalesce(delete_project.force, false) then
+    raise exception using errcode = 'SF409',
+      message = format('Project ''%s'' has %s integration(s) scoped to it alone; delete them or re-scope them first, or pass force=true to remove that scope',
+                       v_project.identifier, cardinality(v_only_here)),
+      detail = jsonb_build_object('integration_ids', to_jsonb(v_only_here))::text;
+  end if;
+
+  v_json := sfp._project_json(v_project);
+  delete from sfp.projects p where p.id = v_project.id;
+  perform sfp._audit(v_actor, 'project.delete', 'succeeded', delete_project.context,
+    integration_ids => v_only_here, project => v_project.identifier,
+    details => v_json || jsonb_build_object('forced', coalesce(delete_project.force, false)));
+  return v_json;
+end;
+$$;
+revoke all on function sfp_api.delete_project(text, boolean, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.delete_project(text, boolean, jsonb) to service_role;
+
+-- Belt and braces: nothing in the private schema is executable by an API role.
+revoke all on all functions in schema sfp from public, anon, authenticated, service_role;
