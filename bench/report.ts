@@ -9,7 +9,7 @@ import type { LoadResult } from "./stats.ts";
  * Everything one run measured, the ratios between figures of the same run (the only
  * figures worth comparing across runs on these shared machines), the targets' verdicts,
  * and their renderings: a terminal table, bench/results/<date>.json and
- * bench/results/latest.md (the README's Performance section).
+ * bench/results/latest.md (linked from docs/performance.md).
  */
 export interface ReadsAt {
   clients: number;

@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { databaseUrl } from "../stack/addresses.ts";
 import { authenticatorUrl, PROJECT_ROOT } from "../stack/database-setup.ts";
 import { measurePerRowCost } from "./crypto.ts";
 import { createCryptoRows, createSmallDataSet, READ, settle, WRITES_PROJECT } from "./fixtures.ts";
@@ -33,7 +34,6 @@ import {
   cloneDatabase,
   connectionOf,
   createMigratedDatabase,
-  databaseUrl,
   dropDatabases,
   type Functions,
   generateSecrets,

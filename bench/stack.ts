@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { databaseUrl, freePort } from "../stack/addresses.ts";
 import { applyMigrations, authenticatorUrl, bootstrapDatabase } from "../stack/database-setup.ts";
 import { type FunctionsServer, startFunctionsServer } from "../stack/functions-server.ts";
 import { startEmbeddedPostgres } from "../stack/postgres-server.ts";
@@ -41,17 +41,6 @@ export function generateSecrets(): Secrets {
     pgpPassword: randomBytes(24).toString("base64url"),
     owner: { id: randomUUID(), email: "owner@bench.local" },
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Server {
@@ -106,17 +95,6 @@ async function postmasterGone(clusterDir: string): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-export function databaseUrl(serverUrl: string, database: string, user?: { name: string; password: string }): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  if (user) {
-    url.username = user.name;
-    url.password = user.password;
-  }
-  url.search = "";
-  return url.toString();
 }
 
 /** pgbench's view of a URL (it takes the parts through PG* variables). */

@@ -10,4 +10,4 @@ from (
          jsonb_build_object('token', 'ghp_' || left(md5(g::text) || md5((g + 7)::text), 36))::text as plain
   from generate_series(1, $1::integer) as g
 ) as r
-cross join lateral sfp._seal(r.integration_id, 1, r.plain::jsonb, current_setting('sfp.keyring')::jsonb) as s;
+cross join lateral sfp._seal(r.integration_id, 1, 'pat', r.plain::jsonb, current_setting('sfp.keyring')::jsonb) as s;

@@ -1,8 +1,8 @@
 /**
  * Our own checks of what Supabase's database advisor (the splinter lints) reports as
- * security warnings, written as catalogue queries against the migrated schema
- * (DESIGN.md, must-have 6). Each query lists the offenders and must list none; where an
- * empty answer could also mean "nothing was looked at", the test first shows that there
+ * security warnings, written as catalogue queries against the migrated schema (docs/security.md,
+ * "Least privilege"). Each query lists the offenders and must list none; where an empty
+ * answer could also mean "nothing was looked at", the test first shows that there
  * is something to look at. Proves:
  *   - no SECURITY DEFINER function in sfp/sfp_api is executable by anon or authenticated;
  *   - every function in sfp and sfp_api pins search_path to '';
@@ -19,16 +19,12 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { databaseUrl } from "../../stack/addresses.ts";
 import { cliDatabaseUrl, PROJECT_ROOT } from "../../stack/database-setup.ts";
-import { databaseUrl } from "../support/server-info.ts";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
+const stack = useTestStack({ reset: false });
 
 const OUR_SCHEMAS = ["sfp", "sfp_api"];
 const API_ROLES = ["anon", "authenticated", "service_role"];

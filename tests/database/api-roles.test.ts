@@ -12,9 +12,10 @@
  *   - a member changes nothing through the RPCs.
  */
 import type postgres from "postgres";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type ApiRole, asPostgrest, connectAsAuthenticator } from "../support/postgrest.ts";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
+import { OWNER_ONLY, OWNER_OR_APPLICATION, OWNERS_CREATE_PROJECTS, SERVICE_ROLE_ONLY } from "../support/messages.ts";
+import { type ApiRole, asPostgrest, useAuthenticator } from "../support/postgrest.ts";
+import { useTestStack } from "../support/test-stack.ts";
 import {
   claimsOf,
   contextFor,
@@ -27,17 +28,8 @@ import {
   requestFacts,
 } from "./rpc.ts";
 
-let stack: TestStack;
-let api: postgres.Sql;
-beforeAll(async () => {
-  stack = await createTestStack();
-  api = connectAsAuthenticator(stack);
-});
-afterAll(async () => {
-  await api?.end();
-  await stack?.stop();
-});
-beforeEach(() => stack.reset());
+const stack = useTestStack();
+const api = useAuthenticator(stack);
 
 const API_ROLES: ApiRole[] = ["anon", "authenticated", "service_role"];
 const jiraCredentials = {
@@ -138,7 +130,7 @@ describe("get_credentials through service_role", () => {
 
     const result = await getCredentials(stack, api, { provider: "jira", project: "acme/core", context: contextFor(stack.member) });
 
-    expect(result).toEqual({ outcome: "denied", reason: "forbidden", message: "Forbidden - Requires role: owner or application" });
+    expect(result).toEqual({ outcome: "denied", reason: "forbidden", message: OWNER_OR_APPLICATION });
     expect(JSON.stringify(result)).not.toContain(jiraCredentials.api_token);
     expect(await credentialReadAudit(stack)).toEqual([
       expect.objectContaining({
@@ -154,7 +146,7 @@ describe("get_credentials through service_role", () => {
         ip: requestFacts.ip,
         user_agent: requestFacts.user_agent,
         request_id: requestFacts.request_id,
-        message: "Forbidden - Requires role: owner or application",
+        message: OWNER_OR_APPLICATION,
         details: {},
       }),
     ]);
@@ -165,7 +157,7 @@ describe("get_credentials through service_role", () => {
 
     const result = await getCredentials(stack, api, { provider: "jira", context: contextFor(stack.outsider) });
 
-    expect(result).toEqual({ outcome: "denied", reason: "forbidden", message: "Forbidden - Requires role: owner or application" });
+    expect(result).toEqual({ outcome: "denied", reason: "forbidden", message: OWNER_OR_APPLICATION });
     expect(await credentialReadAudit(stack)).toEqual([
       expect.objectContaining({
         outcome: "denied",
@@ -177,7 +169,7 @@ describe("get_credentials through service_role", () => {
         actor_token_name: null,
         provider: "jira",
         project: null,
-        message: "Forbidden - Requires role: owner or application",
+        message: OWNER_OR_APPLICATION,
       }),
     ]);
   });
@@ -357,7 +349,7 @@ describe("changes through service_role for a member", () => {
            remote_url => 'https://github.com/acme/core', context => ${context}::jsonb)`);
 
     expect({ code: error.code, message: error.message })
-      .toEqual({ code: "42501", message: "Forbidden - Only owners can create projects" });
+      .toEqual({ code: "42501", message: OWNERS_CREATE_PROJECTS });
     expect(await countRows(stack, "sfp.projects")).toBe(0);
     expect(await stack.sql`select * from sfp.audit_log where action = 'project.create'`).toEqual([]);
   });
@@ -371,7 +363,7 @@ describe("changes through service_role for a member", () => {
            context => ${context}::jsonb, keyring => ${tx.json(stack.keyring)}::jsonb)`);
 
     expect({ code: error.code, message: error.message })
-      .toEqual({ code: "42501", message: "Forbidden - Requires role: owner" });
+      .toEqual({ code: "42501", message: OWNER_ONLY });
     expect(await countRows(stack, "sfp.integrations")).toBe(0);
     expect(await countRows(stack, "sfp.credential_versions")).toBe(0);
     expect(await countRows(stack, "sfp.integration_projects")).toBe(0);
@@ -386,7 +378,7 @@ describe("changes through service_role for a member", () => {
       tx`select sfp_api.list_integrations(provider => null, context => ${context}::jsonb)`);
 
     expect({ code: error.code, message: error.message })
-      .toEqual({ code: "42501", message: "Forbidden - Requires role: owner" });
+      .toEqual({ code: "42501", message: OWNER_ONLY });
     expect(await countRows(stack, "sfp.integrations")).toBe(1);
     expect(await countRows(stack, "sfp.audit_log")).toBe(auditBefore);
   });
@@ -397,7 +389,7 @@ describe("changes through service_role for a member", () => {
            role => 'owner', context => ${tx.json(contextFor(stack.owner))}::jsonb)`));
 
     expect({ code: error.code, message: error.message })
-      .toEqual({ code: "42501", message: "Forbidden - Requires role: service_role" });
+      .toEqual({ code: "42501", message: SERVICE_ROLE_ONLY });
     expect(await stack.sql`select role from sfp.members where user_id = ${stack.member.id}`).toEqual([{ role: "member" }]);
   });
 });

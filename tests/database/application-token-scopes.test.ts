@@ -15,10 +15,18 @@
  *   - a deleted project leaves every token's scope with it; a token whose project scope is
  *     left empty reads nothing (an empty scope, never "unscoped"), through get_credentials too.
  */
-import type postgres from "postgres";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { asPostgrest, connectAsAuthenticator } from "../support/postgrest.ts";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
+import {
+  APPLICATION_TOKEN_REVOKED,
+  EMPTY_PROJECTS,
+  EMPTY_PROVIDERS,
+  INVALID_IDENTIFIER,
+  notScopedToProject,
+  notScopedToProvider,
+  OWNER_ONLY,
+} from "../support/messages.ts";
+import { asPostgrest, useAuthenticator } from "../support/postgrest.ts";
+import { useTestStack } from "../support/test-stack.ts";
 import {
   applicationContextFor,
   contextFor,
@@ -31,24 +39,9 @@ import {
   refusal,
 } from "./rpc.ts";
 
-let stack: TestStack;
-let api: postgres.Sql;
-beforeAll(async () => {
-  stack = await createTestStack();
-  api = connectAsAuthenticator(stack);
-});
-afterAll(async () => {
-  await api?.end();
-  await stack?.stop();
-});
-beforeEach(() => stack.reset());
+const stack = useTestStack();
+const api = useAuthenticator(stack);
 
-const EMPTY_PROJECTS =
-  "projects must not be empty: list at least one project identifier, or leave projects out (or null) for a token not limited to projects";
-const EMPTY_PROVIDERS =
-  "providers must not be empty: list at least one provider, or leave providers out (or null) for a token not limited to providers";
-const INVALID_IDENTIFIER =
-  "Invalid project identifier: use ASCII letters, digits, '.', '_' and '-', with '/' between segments (e.g. org/repo), at most 255 characters";
 const BAD_PROVIDER = "provider must be a lowercase name such as github or jira";
 
 const githubCore = { token: "ghp_databaseScopesCore000000000000000000" };
@@ -228,7 +221,7 @@ describe("sfp_api.create_application_token with a scope", () => {
   it("a member cannot create a scoped token either: 42501", async () => {
     await createProject(stack, "acme/core");
     const error = await refusal(createToken("ci", { projects: ["acme/core"] }, contextFor(stack.member)));
-    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: "Forbidden - Requires role: owner" });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: OWNER_ONLY });
     expect(await countRows(stack, "sfp.application_tokens")).toBe(0);
   });
 
@@ -263,7 +256,7 @@ describe("the resolved caller carries the scope (sfp._authenticate)", () => {
     const [row] = await stack.sql`
       select a.refusal, a.token_project_ids, a.token_providers
       from sfp._authenticate(${stack.sql.json(applicationContextFor(scoped.token))}::jsonb) a`;
-    expect({ ...row }).toEqual({ refusal: "Application token revoked", token_project_ids: null, token_providers: null });
+    expect({ ...row }).toEqual({ refusal: APPLICATION_TOKEN_REVOKED, token_project_ids: null, token_providers: null });
   });
 });
 
@@ -277,9 +270,9 @@ describe("sfp._token_scope_refusal", () => {
     expect(await scopeRefusal(context, "acme/core", "jira")).toBeNull();
     expect(await scopeRefusal(context, null, null)).toBeNull();
     expect(await scopeRefusal(context, null, "github")).toBeNull();
-    expect(await scopeRefusal(context, "acme/other", null)).toBe("Forbidden - token not scoped to project 'acme/other'");
-    expect(await scopeRefusal(context, "acme/other", "github")).toBe("Forbidden - token not scoped to project 'acme/other'");
-    expect(await scopeRefusal(context, "acme/missing", null)).toBe("Forbidden - token not scoped to project 'acme/missing'");
+    expect(await scopeRefusal(context, "acme/other", null)).toBe(notScopedToProject("acme/other"));
+    expect(await scopeRefusal(context, "acme/other", "github")).toBe(notScopedToProject("acme/other"));
+    expect(await scopeRefusal(context, "acme/missing", null)).toBe(notScopedToProject("acme/missing"));
   });
 
   it("a provider-scoped token: refused another provider; not its own, nor no provider", async () => {
@@ -291,8 +284,8 @@ describe("sfp._token_scope_refusal", () => {
     expect(await scopeRefusal(context, "acme/other", "github")).toBeNull();
     expect(await scopeRefusal(context, "acme/other", null)).toBeNull();
     expect(await scopeRefusal(context, null, null)).toBeNull();
-    expect(await scopeRefusal(context, null, "jira")).toBe("Forbidden - token not scoped to provider 'jira'");
-    expect(await scopeRefusal(context, "acme/core", "jira")).toBe("Forbidden - token not scoped to provider 'jira'");
+    expect(await scopeRefusal(context, null, "jira")).toBe(notScopedToProvider("jira"));
+    expect(await scopeRefusal(context, "acme/core", "jira")).toBe(notScopedToProvider("jira"));
   });
 
   it("both dimensions: the project is named first when both are outside", async () => {
@@ -301,8 +294,8 @@ describe("sfp._token_scope_refusal", () => {
     const context = applicationContextFor(token);
 
     expect(await scopeRefusal(context, "acme/core", "github")).toBeNull();
-    expect(await scopeRefusal(context, "acme/core", "jira")).toBe("Forbidden - token not scoped to provider 'jira'");
-    expect(await scopeRefusal(context, "acme/other", "jira")).toBe("Forbidden - token not scoped to project 'acme/other'");
+    expect(await scopeRefusal(context, "acme/core", "jira")).toBe(notScopedToProvider("jira"));
+    expect(await scopeRefusal(context, "acme/other", "jira")).toBe(notScopedToProject("acme/other"));
   });
 
   it("null for an unscoped token, an owner, a member, the service", async () => {
@@ -391,10 +384,10 @@ describe("a deleted project leaves the scopes with it", () => {
       kind: "application", token_project_ids: [], token_providers: null,
     });
     expect(await scopeRefusal(applicationContextFor(token), "acme/other", null)).toBe(
-      "Forbidden - token not scoped to project 'acme/other'",
+      notScopedToProject("acme/other"),
     );
     expect(await scopeRefusal(applicationContextFor(token), "acme/core", null)).toBe(
-      "Forbidden - token not scoped to project 'acme/core'",
+      notScopedToProject("acme/core"),
     );
     const { githubCore: _gone, ...left } = integrations;
     expect(await allowed(applicationContextFor(token), left)).toEqual({ jiraGlobal: false, githubOther: false, githubBoth: false });
@@ -411,13 +404,13 @@ describe("a deleted project leaves the scopes with it", () => {
 
     expect(await getCredentials(stack, api, { context })).toEqual({ outcome: "not_found", message: "No integration found" });
     expect(await getCredentials(stack, api, { project: "acme/other", context })).toEqual({
-      outcome: "denied", reason: "forbidden", message: "Forbidden - token not scoped to project 'acme/other'",
+      outcome: "denied", reason: "forbidden", message: notScopedToProject("acme/other"),
     });
     const reads = await credentialReadAudit(stack);
     expect(reads.map((row) => [row.actor_token_id, row.outcome, row.project, row.message])).toEqual([
       [id, "granted", null, null],
       [id, "not_found", null, "No integration found"],
-      [id, "denied", "acme/other", "Forbidden - token not scoped to project 'acme/other'"],
+      [id, "denied", "acme/other", notScopedToProject("acme/other")],
     ]);
   });
 });

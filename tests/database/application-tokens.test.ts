@@ -16,9 +16,18 @@
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type postgres from "postgres";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { asPostgrest, connectAsAuthenticator } from "../support/postgrest.ts";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
+import {
+  APPLICATION_TOKEN_EXPIRED,
+  APPLICATION_TOKEN_REVOKED,
+  CREATOR_NOT_OWNER,
+  INVALID_APPLICATION_TOKEN,
+  OWNER_ONLY,
+  OWNERS_CREATE_PROJECTS,
+  SERVICE_ROLE_ONLY,
+} from "../support/messages.ts";
+import { asPostgrest, useAuthenticator } from "../support/postgrest.ts";
+import { useTestStack } from "../support/test-stack.ts";
 import {
   applicationContextFor,
   applicationOf,
@@ -33,17 +42,8 @@ import {
   requestFacts,
 } from "./rpc.ts";
 
-let stack: TestStack;
-let api: postgres.Sql;
-beforeAll(async () => {
-  stack = await createTestStack();
-  api = connectAsAuthenticator(stack);
-});
-afterAll(async () => {
-  await api?.end();
-  await stack?.stop();
-});
-beforeEach(() => stack.reset());
+const stack = useTestStack();
+const api = useAuthenticator(stack);
 
 const TOKEN_FORMAT = /^sfp_app_[A-Za-z0-9_-]{64}$/;
 const githubCredentials = { token: "ghp_databaseAppTokens0000000000000000000" };
@@ -169,7 +169,7 @@ describe("sfp_api.create_application_token", () => {
 
   it("as a member: 42501, nothing stored, nothing audited", async () => {
     const error = await refusal(createToken("ci-main", 30, contextFor(stack.member)));
-    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: "Forbidden - Requires role: owner" });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: OWNER_ONLY });
     expect(await countRows(stack, "sfp.application_tokens")).toBe(0);
     expect(await tokenAudit()).toEqual([]);
   });
@@ -209,7 +209,7 @@ describe("sfp_api.list_application_tokens and revoke_application_token", () => {
 
   it("a member cannot list: 42501", async () => {
     const error = await refusal(listTokens(contextFor(stack.member)));
-    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: "Forbidden - Requires role: owner" });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: OWNER_ONLY });
   });
 
   it("the service revokes a token: status revoked, audited as application_token.revoke", async () => {
@@ -234,7 +234,7 @@ describe("sfp_api.list_application_tokens and revoke_application_token", () => {
   it("a member cannot revoke: 42501, the token stays active", async () => {
     const created = await createToken("ci-main", 30);
     const error = await refusal(revokeToken(created.id, contextFor(stack.member)));
-    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: "Forbidden - Requires role: owner" });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: OWNER_ONLY });
     expect(await stack.sql`select revoked_at from sfp.application_tokens`).toEqual([{ revoked_at: null }]);
   });
 });
@@ -269,10 +269,10 @@ describe("get_credentials with context.application (sfp._authenticate_applicatio
       context: { application: { lookup_id: created.token.slice(8, 24), token_hash: wrongHash }, ...requestFacts },
     });
 
-    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: "Invalid application token" });
+    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: INVALID_APPLICATION_TOKEN });
     expect(JSON.stringify(result)).not.toContain(githubCredentials.token);
     expect(await credentialReadAudit(stack)).toEqual([
-      expect.objectContaining(readRow(null, { outcome: "denied", message: "Invalid application token" })),
+      expect.objectContaining(readRow(null, { outcome: "denied", message: INVALID_APPLICATION_TOKEN })),
     ]);
     expect(await stack.sql`select last_used_at from sfp.application_tokens`).toEqual([{ last_used_at: null }]);
   });
@@ -294,9 +294,9 @@ describe("get_credentials with context.application (sfp._authenticate_applicatio
       provider: "github", project: "acme/core", context: { application, ...requestFacts },
     });
 
-    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: "Invalid application token" });
+    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: INVALID_APPLICATION_TOKEN });
     expect(await credentialReadAudit(stack)).toEqual([
-      expect.objectContaining(readRow(null, { outcome: "denied", message: "Invalid application token" })),
+      expect.objectContaining(readRow(null, { outcome: "denied", message: INVALID_APPLICATION_TOKEN })),
     ]);
   });
 
@@ -309,9 +309,9 @@ describe("get_credentials with context.application (sfp._authenticate_applicatio
       provider: "github", project: "acme/core", context: applicationContextFor(created.token),
     });
 
-    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: "Application token revoked" });
+    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: APPLICATION_TOKEN_REVOKED });
     expect(await credentialReadAudit(stack)).toEqual([
-      expect.objectContaining(readRow(created, { outcome: "denied", actor_role: null, message: "Application token revoked" })),
+      expect.objectContaining(readRow(created, { outcome: "denied", actor_role: null, message: APPLICATION_TOKEN_REVOKED })),
     ]);
   });
 
@@ -324,9 +324,9 @@ describe("get_credentials with context.application (sfp._authenticate_applicatio
       provider: "github", project: "acme/core", context: applicationContextFor(created.token),
     });
 
-    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: "Application token expired" });
+    expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message: APPLICATION_TOKEN_EXPIRED });
     expect(await credentialReadAudit(stack)).toEqual([
-      expect.objectContaining(readRow(created, { outcome: "denied", actor_role: null, message: "Application token expired" })),
+      expect.objectContaining(readRow(created, { outcome: "denied", actor_role: null, message: APPLICATION_TOKEN_EXPIRED })),
     ]);
   });
 
@@ -339,7 +339,7 @@ describe("get_credentials with context.application (sfp._authenticate_applicatio
       provider: "github", project: "acme/core", context: applicationContextFor(created.token),
     });
 
-    const message = "Application token no longer valid: the owner who created it is no longer an owner";
+    const message = CREATOR_NOT_OWNER;
     expect(result).toEqual({ outcome: "denied", reason: "unauthenticated", message });
     expect(await credentialReadAudit(stack)).toEqual([
       expect.objectContaining(readRow(created, { outcome: "denied", actor_role: null, message })),
@@ -368,7 +368,7 @@ describe("an application through the other sfp_api functions", () => {
     await revokeToken(created.id);
     const error = await refusal(asServiceRole((tx) =>
       tx`select sfp_api.list_projects(context => ${tx.json(applicationContextFor(created.token))}::jsonb) as result`));
-    expect({ code: error.code, message: error.message }).toEqual({ code: "SF401", message: "Application token revoked" });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "SF401", message: APPLICATION_TOKEN_REVOKED });
   });
 
   it("cannot create tokens, projects or integrations, nor list members or tokens: 42501, nothing changes", async () => {
@@ -378,41 +378,41 @@ describe("an application through the other sfp_api functions", () => {
     const calls: Array<[string, (tx: postgres.TransactionSql) => Promise<postgres.Row[]>, string]> = [
       ["create_application_token", (tx) =>
         tx`select sfp_api.create_application_token(name => 'escalated', context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Requires role: owner"],
+        OWNER_ONLY],
       ["list_application_tokens", (tx) =>
         tx`select sfp_api.list_application_tokens(context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Requires role: owner"],
+        OWNER_ONLY],
       ["revoke_application_token", (tx) =>
         tx`select sfp_api.revoke_application_token(id => ${created.id}::uuid, context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Requires role: owner"],
+        OWNER_ONLY],
       ["create_project", (tx) =>
         tx`select sfp_api.create_project(identifier => 'acme/new', remote_url => 'https://github.com/acme/new',
              context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Only owners can create projects"],
+        OWNERS_CREATE_PROJECTS],
       ["create_integration", (tx) =>
         tx`select sfp_api.create_integration(provider => 'github', auth_type => 'pat',
              credentials => ${tx.json(githubCredentials)}::jsonb, is_global => true,
              context => ${tx.json(context)}::jsonb, keyring => ${tx.json(stack.keyring)}::jsonb) as result`,
-        "Forbidden - Requires role: owner"],
+        OWNER_ONLY],
       ["list_integrations", (tx) =>
         tx`select sfp_api.list_integrations(context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Requires role: owner"],
+        OWNER_ONLY],
       ["list_members", (tx) => tx`select sfp_api.list_members(context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Requires role: owner"],
+        OWNER_ONLY],
       ["add_member", (tx) =>
         tx`select sfp_api.add_member(email => ${stack.outsider.email}, role => 'owner', context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Requires role: owner"],
+        OWNER_ONLY],
       ["update_member_role", (tx) =>
         tx`select sfp_api.update_member_role(email => ${stack.member.email}, role => 'owner',
              context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Requires role: owner"],
+        OWNER_ONLY],
       ["remove_member", (tx) =>
         tx`select sfp_api.remove_member(email => ${stack.member.email}, context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Requires role: owner"],
+        OWNER_ONLY],
       ["upsert_member", (tx) =>
         tx`select sfp_api.upsert_member(user_id => ${stack.outsider.id}::uuid, email => ${stack.outsider.email},
              role => 'owner', context => ${tx.json(context)}::jsonb) as result`,
-        "Forbidden - Requires role: service_role"],
+        SERVICE_ROLE_ONLY],
     ];
 
     const outcomes = [];

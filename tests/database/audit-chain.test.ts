@@ -1,5 +1,5 @@
 /**
- * The tamper-evident audit log (supabase/migrations/20261128170200_audit_chain.sql): each
+ * The tamper-evident audit log (supabase/migrations/20261201001200_audit.sql): each
  * row's row_hash over its content, the sealer linking rows into sfp.audit_chain, and the
  * verification that re-walks it, over HTTP (GET /sfp/api/audit-logs/verify) and as
  * `npm run audit:verify` (commands/verify-audit.ts). Proves:
@@ -24,22 +24,16 @@
  * The functions' periodic sealer is slowed to once an hour here, so that each test decides
  * when sealing happens (GET /verify seals first, as does the command).
  */
-import { spawn } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
-import { join } from "node:path";
 import postgres from "postgres";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../stack/database-setup.ts";
+import { describe, expect, it } from "vitest";
+import { databaseUrl } from "../../stack/addresses.ts";
+import { type CommandOutput, runCommand } from "../support/commands.ts";
 import { guarded } from "../support/guarded.ts";
-import { databaseUrl } from "../support/server-info.ts";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { APPEND_ONLY, SERVICE_ROLE_ONLY, wrongKey } from "../support/messages.ts";
+import { useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack({ env: { SFP_AUDIT_SEAL_SECONDS: "3600" } });
-});
-afterAll(() => stack?.stop());
-beforeEach(() => stack.reset());
+const stack = useTestStack({ env: { SFP_AUDIT_SEAL_SECONDS: "3600" } });
 
 interface Verification {
   ok: boolean;
@@ -164,35 +158,11 @@ function int8(value: number): Buffer {
 // ---------------------------------------------------------------------------------------
 // The verify command as a child process.
 
-interface CommandResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 const lines = (text: string) => text.split("\n").filter((line) => line !== "");
 
-function verifyCommand(): Promise<CommandResult> {
-  const child = spawn(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), [join("commands", "verify-audit.ts")], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      SFP_DATA_DIR: join(PROJECT_ROOT, ".no-local-stack-in-tests"),
-      SUPABASE_DB_URL: databaseUrl(stack.server.superuserUrl, stack.database, {
-        name: "authenticator",
-        password: stack.server.authenticatorPassword,
-      }),
-      // It checks the keyed checkpoints too, with the functions' key ring.
-      SFP_ENCRYPTION_KEYS: stack.encryptionKeys,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+function verifyCommand(): Promise<CommandOutput> {
+  // It checks the keyed checkpoints too, with the functions' key ring.
+  return runCommand(stack, "verify-audit.ts", { SFP_ENCRYPTION_KEYS: stack.encryptionKeys });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -378,7 +348,7 @@ describe("tampering is detected at the first broken position", () => {
 
     const error = await stack.sql`delete from sfp.audit_chain where seq = ${target.seq}`.catch((caught) => caught);
 
-    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: "The audit log is append-only" });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: APPEND_ONLY });
     expect((await verify()).ok).toBe(true);
   });
 });
@@ -518,7 +488,7 @@ describe("keyed checkpoints", () => {
 
     expect({ code: error.code, message: error.message }).toEqual({
       code: "SFK04",
-      message: "Encryption key version 1 of the key ring does not match the key this database was encrypted with: restore the original key for version 1",
+      message: wrongKey(1),
     });
   });
 });
@@ -689,13 +659,13 @@ describe("pruning", () => {
     const claims = { claims: { role: "authenticated", sub: stack.owner.id } };
 
     await expect(stack.sql`select sfp_api.prune_audit_log(now(), ${stack.sql.json(claims)}::jsonb)`).rejects
-      .toMatchObject({ code: "42501", message: "Forbidden - Requires role: service_role" });
+      .toMatchObject({ code: "42501", message: SERVICE_ROLE_ONLY });
     expect(await auditRowCount()).toBe(count);
   });
 
   it("is the only way to delete audit rows: a plain DELETE is still refused", async () => {
     await sealedLog();
     await expect(stack.sql`delete from sfp.audit_log`).rejects
-      .toMatchObject({ code: "42501", message: "The audit log is append-only" });
+      .toMatchObject({ code: "42501", message: APPEND_ONLY });
   });
 });

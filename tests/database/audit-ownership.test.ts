@@ -1,5 +1,5 @@
 /**
- * The audit log is append-only by ownership (supabase/migrations/20261129100500_audit_ownership.sql),
+ * The audit log is append-only by ownership (supabase/migrations/20261201001200_audit.sql),
  * tried against a migrating role that is NOT a superuser, the way hosted Supabase's `postgres`
  * is (supabase/postgres, migrations/db/migrations/10000000000000_demote-postgres.sql:
  * NOSUPERUSER CREATEDB CREATEROLE LOGIN REPLICATION BYPASSRLS, with ALL on schemas auth and
@@ -43,18 +43,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { databaseUrl, freePort } from "../../stack/addresses.ts";
 import { applyMigrations, bootstrapDatabase } from "../../stack/database-setup.ts";
 import { type RunningPostgres, startEmbeddedPostgres } from "../../stack/postgres-server.ts";
 import { scramVerifier } from "../../stack/scram.ts";
 import { guarded } from "../support/guarded.ts";
-import { databaseUrl } from "../support/server-info.ts";
-import { freePort, newKey } from "../support/test-stack.ts";
+import { newKey } from "../support/test-stack.ts";
 
 const MIGRATOR = "sim_postgres";
 const TEMPLATE = "sim_migrated";
 const KEYRING = { current: 1, keys: { "1": newKey() } };
 const AUDIT_TABLES = ["audit_log", "audit_chain", "audit_chain_anchor", "audit_checkpoints"] as const;
-const APPEND_ONLY = "The audit log is append-only";
 
 let cluster: RunningPostgres;
 let clusterDir: string;

@@ -1,5 +1,5 @@
 /**
- * The audit log's promises (DESIGN.md, must-have 3). Proves:
+ * The audit log's promises (docs/security.md, "The audit"). Proves:
  *   - every credential read leaves one audit row: granted, denied (by role, or for claims that
  *     name no user) and not found alike;
  *   - the log is append-only: UPDATE, DELETE and TRUNCATE are refused even for the superuser;
@@ -8,10 +8,10 @@
  * Reads go through `authenticator` as service_role (as the Edge Functions call); data is
  * arranged, and the log inspected, over the superuser connection.
  */
-import type postgres from "postgres";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { connectAsAuthenticator } from "../support/postgrest.ts";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
+import { APPEND_ONLY, OWNER_OR_APPLICATION } from "../support/messages.ts";
+import { useAuthenticator } from "../support/postgrest.ts";
+import { useTestStack } from "../support/test-stack.ts";
 import {
   contextFor,
   countRows,
@@ -22,17 +22,8 @@ import {
   refusal,
 } from "./rpc.ts";
 
-let stack: TestStack;
-let api: postgres.Sql;
-beforeAll(async () => {
-  stack = await createTestStack();
-  api = connectAsAuthenticator(stack);
-});
-afterAll(async () => {
-  await api?.end();
-  await stack?.stop();
-});
-beforeEach(() => stack.reset());
+const stack = useTestStack();
+const api = useAuthenticator(stack);
 
 const canary = "ghp_AUDITcanary7f3e9c1d5b2a8e4f6c0d9b3a";
 const githubCredentials = { token: canary };
@@ -56,9 +47,9 @@ describe("every read is audited", () => {
 
     const result = await getCredentials(stack, api, { provider: "github", project: "acme/core", context: contextFor(stack.member) });
 
-    expect(result).toEqual({ outcome: "denied", reason: "forbidden", message: "Forbidden - Requires role: owner or application" });
+    expect(result).toEqual({ outcome: "denied", reason: "forbidden", message: OWNER_OR_APPLICATION });
     expect(await credentialReadAudit(stack)).toEqual([
-      expect.objectContaining({ outcome: "denied", actor_type: "user", actor_id: stack.member.id, integration_ids: [], provider: "github", project: "acme/core", message: "Forbidden - Requires role: owner or application" }),
+      expect.objectContaining({ outcome: "denied", actor_type: "user", actor_id: stack.member.id, integration_ids: [], provider: "github", project: "acme/core", message: OWNER_OR_APPLICATION }),
     ]);
   });
 
@@ -96,7 +87,7 @@ describe("the audit log is append-only", () => {
 
     const error = await refusal(stack.sql`update sfp.audit_log set outcome = 'denied', actor_id = null where action = 'credentials.read'`);
 
-    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: "The audit log is append-only" });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: APPEND_ONLY });
     expect(await stack.sql`select * from sfp.audit_log order by id`).toEqual(before);
   });
 
@@ -105,7 +96,7 @@ describe("the audit log is append-only", () => {
 
     const error = await refusal(stack.sql`delete from sfp.audit_log`);
 
-    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: "The audit log is append-only" });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "42501", message: APPEND_ONLY });
     expect(await stack.sql`select * from sfp.audit_log order by id`).toEqual(before);
   });
 
@@ -118,7 +109,7 @@ describe("the audit log is append-only", () => {
     expect({ code: alone.code, message: alone.message })
       .toEqual({ code: "0A000", message: "cannot truncate a table referenced in a foreign key constraint" });
     const together = await refusal(stack.sql`truncate sfp.audit_log, sfp.audit_chain`);
-    expect({ code: together.code, message: together.message }).toEqual({ code: "42501", message: "The audit log is append-only" });
+    expect({ code: together.code, message: together.message }).toEqual({ code: "42501", message: APPEND_ONLY });
     expect(await stack.sql`select * from sfp.audit_log order by id`).toEqual(before);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Credentials at rest (DESIGN.md, must-haves 1 and 2). Proves:
+ * Credentials at rest (docs/security.md, "Encryption and MAC" and "Keys"). Proves:
  *   - sfp.credential_versions holds ciphertext only: the token appears in no stored column,
  *     as text, hex or base64; IV 16 bytes, MAC 32, key version 1;
  *   - the ciphertext is authenticated and bound to its row (MAC format 2: its auth type too): a
@@ -18,23 +18,15 @@
  */
 import { createHmac } from "node:crypto";
 import type postgres from "postgres";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { asPostgrest, connectAsAuthenticator } from "../support/postgrest.ts";
+import { describe, expect, it } from "vitest";
 import { guarded } from "../support/guarded.ts";
-import { createTestStack, newKey, type TestStack } from "../support/test-stack.ts";
+import { keyNotInRing, wrongKey } from "../support/messages.ts";
+import { asPostgrest, useAuthenticator } from "../support/postgrest.ts";
+import { newKey, useTestStack } from "../support/test-stack.ts";
 import { countRows, createIntegration, credentialReadAudit, getCredentials, refusal } from "./rpc.ts";
 
-let stack: TestStack;
-let api: postgres.Sql;
-beforeAll(async () => {
-  stack = await createTestStack();
-  api = connectAsAuthenticator(stack);
-});
-afterAll(async () => {
-  await api?.end();
-  await stack?.stop();
-});
-beforeEach(() => stack.reset());
+const stack = useTestStack();
+const api = useAuthenticator(stack);
 
 const canary = "ATATT3x-ENCRYPTIONcanary-4b1d9e7a2c6f";
 const jiraCredentials = { base_url: "https://acme.atlassian.net", username: "sfp@acme.com", api_token: canary };
@@ -78,9 +70,6 @@ function failedReadAudit(code: string, message: string) {
 }
 
 const integrityMessage = (id: string) => `Stored credentials of integration ${id} failed their integrity check`;
-const wrongKeyMessage = (version: number) =>
-  `Encryption key version ${version} of the key ring does not match the key this database was encrypted with: restore the original key for version ${version}`;
-
 /** Every server-sent text of a database error, for "never echoes a key" checks. */
 function errorTexts(error: postgres.PostgresError): string {
   const { message, detail, hint, where, internal_query } = error as postgres.PostgresError & { internal_query?: string };
@@ -260,9 +249,9 @@ describe("the key ring", () => {
       provider: "jira", context: asService, keyring: { current: 2, keys: { "2": otherKey } },
     });
 
-    expect(result).toEqual(failedRead("SFK01", "Encryption key version 1 is not in the key ring"));
+    expect(result).toEqual(failedRead("SFK01", keyNotInRing(1)));
     const audit = await credentialReadAudit(stack);
-    expect(audit).toEqual([failedReadAudit("SFK01", "Encryption key version 1 is not in the key ring")]);
+    expect(audit).toEqual([failedReadAudit("SFK01", keyNotInRing(1))]);
     for (const text of [JSON.stringify(result), JSON.stringify(audit)]) {
       expect(text).not.toContain(otherKey);
       expect(text).not.toContain(stack.keyring.keys["1"]);
@@ -307,9 +296,9 @@ describe("the key ring", () => {
 
     const result = await getCredentials(stack, api, { provider: "jira", context: asService, keyring: { current: 1, keys: { "1": wrong } } });
 
-    expect(result).toEqual(failedRead("SFK04", wrongKeyMessage(1)));
+    expect(result).toEqual(failedRead("SFK04", wrongKey(1)));
     const audit = await credentialReadAudit(stack);
-    expect(audit).toEqual([failedReadAudit("SFK04", wrongKeyMessage(1))]);
+    expect(audit).toEqual([failedReadAudit("SFK04", wrongKey(1))]);
     expect(JSON.stringify([result, audit])).not.toContain(wrong);
     // Nothing stored changed: the key check, the row.
     expect((await stack.sql`select key_version, check_value from sfp.key_checks`).map((row) => ({ ...row }))).toEqual([{ ...check }]);
@@ -370,7 +359,7 @@ describe("the key ring", () => {
         credentials => ${tx.json(githubCredentials)}::jsonb, is_global => true,
         keyring => ${tx.json({ current: 1, keys: { "1": wrong } })}::jsonb)`));
 
-    expect({ code: error.code, message: error.message }).toEqual({ code: "SFK04", message: wrongKeyMessage(1) });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "SFK04", message: wrongKey(1) });
     expect(errorTexts(error)).not.toContain(wrong);
     expect(await Promise.all(["sfp.integrations", "sfp.credential_versions", "sfp.key_checks", "sfp.audit_log"].map((t) => countRows(stack, t))))
       .toEqual(before);

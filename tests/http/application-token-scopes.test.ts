@@ -13,33 +13,22 @@
  *     providers, and is refused another provider; a token whose only project was deleted
  *     reads nothing.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
+import { createIntegration, createProject, expectError, readAsPipeline, TIMESTAMP } from "../support/http.ts";
+import {
+  EMPTY_PROJECTS,
+  EMPTY_PROVIDERS,
+  INVALID_IDENTIFIER,
+  notScopedToProject,
+  notScopedToProvider,
+} from "../support/messages.ts";
+import { useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
-beforeEach(() => stack.reset());
-
-const EMPTY_PROJECTS =
-  "projects must not be empty: list at least one project identifier, or leave projects out (or null) for a token not limited to projects";
-const EMPTY_PROVIDERS =
-  "providers must not be empty: list at least one provider, or leave providers out (or null) for a token not limited to providers";
-const INVALID_IDENTIFIER =
-  "Invalid project identifier: use ASCII letters, digits, '.', '_' and '-', with '/' between segments (e.g. org/repo), at most 255 characters";
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$/;
+const stack = useTestStack();
 
 const githubCore = { token: "ghp_madeUpScopesCore00000000000000000000" };
 const githubOther = { token: "ghp_madeUpScopesOther0000000000000000000" };
 const jiraGlobal = { base_url: "https://acme.atlassian.net", username: "ci@acme.test", api_token: "made-up-scopes-jira" };
-
-function expectError(response: { status: number; body: unknown }, status: number, message: string) {
-  const reasons: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found" };
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({ statusCode: status, message, error: reasons[status] });
-}
 
 interface CreatedToken {
   id: string;
@@ -61,18 +50,8 @@ async function newToken(body: Record<string, unknown>): Promise<CreatedToken> {
 
 /** acme/core and acme/other, each with a GitHub PAT of its own, and a global Jira integration. Returns their ids. */
 async function seed() {
-  for (const identifier of ["acme/core", "acme/other"]) {
-    const project = await stack.api("POST", "/projects", {
-      token: stack.owner.token,
-      body: { identifier, remoteUrl: `https://github.com/${identifier}` },
-    });
-    expect(project.status).toBe(201);
-  }
-  const integration = async (body: Record<string, unknown>) => {
-    const response = await stack.api("POST", "/integrations", { token: stack.owner.token, body });
-    expect(response.status, response.text).toBe(201);
-    return response.body.id as string;
-  };
+  for (const identifier of ["acme/core", "acme/other"]) await createProject(stack, identifier);
+  const integration = (body: Record<string, unknown>) => createIntegration(stack, body);
   return {
     jira: await integration({ provider: "jira", authType: "basic_auth", credentials: jiraGlobal, isGlobal: true }),
     githubCore: await integration({ provider: "github", authType: "pat", credentials: githubCore, projects: ["acme/core"] }),
@@ -81,11 +60,8 @@ async function seed() {
 }
 
 /** What a CI pipeline does: a plain fetch of the credentials with its token. */
-async function pipelineRead(token: string, query = "") {
-  const response = await fetch(`${stack.url}/sfp/api/integrations/credentials${query ? `?${query}` : ""}`, {
-    headers: { authorization: `Bearer ${token}`, "user-agent": "sfp-pipeline/2.0", "x-request-id": "scoped-run-7" },
-  });
-  return { status: response.status, body: await response.json() };
+function pipelineRead(token: string, query = "") {
+  return readAsPipeline(stack, token, query, "scoped-run-7");
 }
 
 async function credentialReadAudit() {
@@ -194,11 +170,11 @@ describe("reading credentials with a scoped token (needs get_credentials to appl
   it("a project-scoped token reading another project: 403, audited as denied, no credential", async () => {
     await seed();
     const token = await newToken({ name: "ci-core", projects: ["acme/core"] });
-    const message = "Forbidden - token not scoped to project 'acme/other'";
+    const message = notScopedToProject("acme/other");
 
     const response = await pipelineRead(token.token, "provider=github&project=acme/other");
 
-    expect(response).toEqual({ status: 403, body: { statusCode: 403, message, error: "Forbidden" } });
+    expectError(response, 403, message);
     expect(JSON.stringify(response.body)).not.toContain(githubOther.token);
     expect(await credentialReadAudit()).toEqual([
       readRow(token, { outcome: "denied", provider: "github", project: "acme/other", message }),
@@ -209,7 +185,7 @@ describe("reading credentials with a scoped token (needs get_credentials to appl
     await seed();
     const token = await newToken({ name: "ci-core", projects: ["acme/core"] });
     expectError(await pipelineRead(token.token, "project=acme/missing"), 403,
-      "Forbidden - token not scoped to project 'acme/missing'");
+      notScopedToProject("acme/missing"));
   });
 
   it("a project-scoped token without a project reads the global integrations only", async () => {
@@ -237,7 +213,7 @@ describe("reading credentials with a scoped token (needs get_credentials to appl
   it("a provider-scoped token asking for another provider: 403, audited as denied", async () => {
     await seed();
     const token = await newToken({ name: "ci-github", providers: ["github"] });
-    const message = "Forbidden - token not scoped to provider 'jira'";
+    const message = notScopedToProvider("jira");
 
     expectError(await pipelineRead(token.token, "provider=jira"), 403, message);
     expect(await credentialReadAudit()).toEqual([readRow(token, { outcome: "denied", provider: "jira", message })]);
@@ -247,7 +223,7 @@ describe("reading credentials with a scoped token (needs get_credentials to appl
     await seed();
     const token = await newToken({ name: "ci-core", projects: ["acme/core"], providers: ["github"] });
     const response = await stack.api("POST", "/integrations/credentials", { token: token.token, body: { project: "acme/other" } });
-    expectError(response, 403, "Forbidden - token not scoped to project 'acme/other'");
+    expectError(response, 403, notScopedToProject("acme/other"));
   });
 
   it("once its only project is deleted, the token reads nothing (not everything)", async () => {
@@ -261,6 +237,6 @@ describe("reading credentials with a scoped token (needs get_credentials to appl
     const list = await stack.api("GET", "/application-tokens", { token: stack.owner.token });
     expect(list.body).toEqual([expect.objectContaining({ id: token.id, status: "active", projects: [], providers: null })]);
     expectError(await pipelineRead(token.token), 404, "No integration found");
-    expectError(await pipelineRead(token.token, "project=acme/other"), 403, "Forbidden - token not scoped to project 'acme/other'");
+    expectError(await pipelineRead(token.token, "project=acme/other"), 403, notScopedToProject("acme/other"));
   });
 });

@@ -17,37 +17,26 @@
  *   - the last use is recorded, to the minute.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Actor, createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
 import { userToken } from "../../stack/tokens.ts";
+import { createIntegration, createProject, expectError, readAsPipeline, TIMESTAMP } from "../support/http.ts";
+import {
+  APPLICATION_TOKEN_EXPIRED,
+  APPLICATION_TOKEN_REVOKED,
+  CREATOR_NOT_OWNER,
+  INVALID_APPLICATION_TOKEN,
+  OWNER_ONLY,
+  OWNERS_CREATE_PROJECTS,
+} from "../support/messages.ts";
+import { type Actor, useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
-beforeEach(() => stack.reset());
+const stack = useTestStack();
 
-const OWNER_ONLY = "Forbidden - Requires role: owner";
-const OWNERS_CREATE_PROJECTS = "Forbidden - Only owners can create projects";
-const INVALID = "Invalid application token";
-const REVOKED = "Application token revoked";
-const EXPIRED = "Application token expired";
-const CREATOR_NOT_OWNER = "Application token no longer valid: the owner who created it is no longer an owner";
 const EXPIRES_IN = "expiresIn: expiresIn must be a whole number of days from 1 to 365";
 const TOKEN_FORMAT = /^sfp_app_[A-Za-z0-9_-]{64}$/;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const githubPat = { token: "ghp_madeUpApplicationTokens0000000000000" };
-
-function expectError(response: { status: number; body: unknown }, status: number, message: string) {
-  const reasons: Record<number, string> = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-  };
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({ statusCode: status, message, error: reasons[status] });
-}
 
 const sha256Hex = (value: string) => createHash("sha256").update(value).digest("hex");
 /** 64 URL-safe characters, like the random part of a token. */
@@ -66,25 +55,13 @@ async function newToken(name = "ci-main", expiresIn?: number) {
 
 /** acme/core with a GitHub PAT scoped to it, made by the owner. Returns the integration id. */
 async function seed(): Promise<string> {
-  const project = await stack.api("POST", "/projects", {
-    token: stack.owner.token,
-    body: { identifier: "acme/core", remoteUrl: "https://github.com/acme/core" },
-  });
-  expect(project.status).toBe(201);
-  const integration = await stack.api("POST", "/integrations", {
-    token: stack.owner.token,
-    body: { provider: "github", authType: "pat", credentials: githubPat, projects: ["acme/core"] },
-  });
-  expect(integration.status).toBe(201);
-  return integration.body.id;
+  await createProject(stack, "acme/core");
+  return createIntegration(stack, { provider: "github", authType: "pat", credentials: githubPat, projects: ["acme/core"] });
 }
 
 /** What a CI pipeline does: a plain fetch of the credentials with its token. */
-async function pipelineRead(token: string, query = "provider=github&project=acme/core") {
-  const response = await fetch(`${stack.url}/sfp/api/integrations/credentials?${query}`, {
-    headers: { authorization: `Bearer ${token}`, "user-agent": "sfp-pipeline/2.0", "x-request-id": "pipeline-run-42" },
-  });
-  return { status: response.status, body: await response.json() };
+function pipelineRead(token: string, query = "provider=github&project=acme/core") {
+  return readAsPipeline(stack, token, query, "pipeline-run-42");
 }
 
 /** The credential-read audit rows, oldest first, with the columns that say who, what and why. */
@@ -282,12 +259,12 @@ describe("a pipeline with a token", () => {
     });
 
     const refused = await pipelineRead(token.token);
-    expectError(refused, 401, REVOKED);
+    expectError(refused, 401, APPLICATION_TOKEN_REVOKED);
     expect(JSON.stringify(refused.body)).not.toContain(githubPat.token);
 
     expect(await credentialReadAudit()).toEqual([
       pipelineRow(token, { outcome: "granted", integration_ids: [integrationId] }),
-      pipelineRow(token, { outcome: "denied", actor_role: null, message: REVOKED }),
+      pipelineRow(token, { outcome: "denied", actor_role: null, message: APPLICATION_TOKEN_REVOKED }),
     ]);
   });
 
@@ -322,8 +299,8 @@ describe("a pipeline with a token", () => {
     await seed();
     const token = await newToken();
     await stack.api("DELETE", `/application-tokens/${token.id}`, { token: stack.owner.token });
-    expectError(await stack.api("GET", "/projects", { token: token.token }), 401, REVOKED);
-    expectError(await stack.api("GET", "/users/me", { token: token.token }), 401, REVOKED);
+    expectError(await stack.api("GET", "/projects", { token: token.token }), 401, APPLICATION_TOKEN_REVOKED);
+    expectError(await stack.api("GET", "/users/me", { token: token.token }), 401, APPLICATION_TOKEN_REVOKED);
   });
 
   it("revoking a revoked token changes nothing: same revoked_at, 200", async () => {
@@ -366,17 +343,17 @@ describe("a pipeline with a token", () => {
     await stack.sql`update sfp.application_tokens set expires_at = now() - interval '1 minute' where id = ${token.id}`;
 
     const refused = await pipelineRead(token.token);
-    expectError(refused, 401, EXPIRED);
+    expectError(refused, 401, APPLICATION_TOKEN_EXPIRED);
     expect(JSON.stringify(refused.body)).not.toContain(githubPat.token);
     expect(await credentialReadAudit()).toEqual([
-      pipelineRow(token, { outcome: "denied", actor_role: null, message: EXPIRED }),
+      pipelineRow(token, { outcome: "denied", actor_role: null, message: APPLICATION_TOKEN_EXPIRED }),
     ]);
   });
 
   it("an expired token is refused on other routes too, and listed as expired", async () => {
     const token = await newToken();
     await stack.sql`update sfp.application_tokens set expires_at = now() - interval '1 second' where id = ${token.id}`;
-    expectError(await stack.api("GET", "/projects", { token: token.token }), 401, EXPIRED);
+    expectError(await stack.api("GET", "/projects", { token: token.token }), 401, APPLICATION_TOKEN_EXPIRED);
     const list = await stack.api("GET", "/application-tokens", { token: stack.owner.token });
     expect(list.body.map((t: { status: string }) => t.status)).toEqual(["expired"]);
   });
@@ -444,19 +421,19 @@ describe("tampered tokens answer 401 'Invalid application token'", () => {
     const token = await newToken();
     const forged = tamper(token.token);
     expect(forged).not.toBe(token.token);
-    expectError(await stack.api("GET", "/projects", { token: forged }), 401, INVALID);
+    expectError(await stack.api("GET", "/projects", { token: forged }), 401, INVALID_APPLICATION_TOKEN);
   });
 
   it.each(tampered)("%s: 401 on a credential read, audited as anonymous", async (_, tamper) => {
     await seed();
     const token = await newToken("pipeline-acme");
     const refused = await pipelineRead(tamper(token.token));
-    expectError(refused, 401, INVALID);
+    expectError(refused, 401, INVALID_APPLICATION_TOKEN);
     expect(JSON.stringify(refused.body)).not.toContain(githubPat.token);
     expect(await credentialReadAudit()).toEqual([{
       actor_type: "anonymous", actor_id: null, actor_email: null, actor_role: null,
       actor_token_id: null, actor_token_name: null, outcome: "denied", integration_ids: [],
-      provider: "github", project: "acme/core", message: INVALID,
+      provider: "github", project: "acme/core", message: INVALID_APPLICATION_TOKEN,
       user_agent: "sfp-pipeline/2.0", request_id: "pipeline-run-42",
     }]);
   });
@@ -465,7 +442,7 @@ describe("tampered tokens answer 401 'Invalid application token'", () => {
     const token = await newToken();
     await stack.api("DELETE", `/application-tokens/${token.id}`, { token: stack.owner.token });
     const forged = token.token.slice(0, 24) + randomPart().slice(0, 48);
-    expectError(await stack.api("GET", "/projects", { token: forged }), 401, INVALID);
+    expectError(await stack.api("GET", "/projects", { token: forged }), 401, INVALID_APPLICATION_TOKEN);
   });
 
   it("a tampered token does not touch the real token's last use", async () => {

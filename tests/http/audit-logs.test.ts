@@ -16,14 +16,15 @@
  * The log is arranged through the API once (a known sequence of changes and reads), and
  * inspected over the superuser connection.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiResponse, createTestStack, type TestStack } from "../support/test-stack.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { expectError } from "../support/http.ts";
+import { MISSING_TOKEN, OWNER_ONLY } from "../support/messages.ts";
+import { type ApiResponse, type TestStack, useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
+const stack = useTestStack({ reset: false });
 
 const githubCanary = `ghp_AUDITLOGcanary_${crypto.randomUUID().replaceAll("-", "")}`;
 const jiraCanary = `ATATT-AUDITLOGcanary-${crypto.randomUUID()}`;
-const OWNER_ONLY = "Forbidden - Requires role: owner";
 const LIMIT = "limit: limit must be from 1 to 1000";
 
 /** What the arrangement made: ids to filter by. */
@@ -50,7 +51,6 @@ async function call(method: string, path: string, token: string | null, body?: u
 }
 
 beforeAll(async () => {
-  stack = await createTestStack();
   const owner = stack.owner.token;
   for (const identifier of ["acme/core", "acme/web"]) {
     expect((await call("POST", "/projects", owner, { identifier, remoteUrl: `https://github.com/${identifier}` })).status).toBe(201);
@@ -81,7 +81,6 @@ beforeAll(async () => {
   anonymousDenied = await read(null, "provider=jira", 401);
   ownerProjectNotFound = await read(owner, "project=acme/unknown", 404);
 });
-afterAll(() => stack?.stop());
 
 interface AuditItem {
   id: number;
@@ -134,12 +133,6 @@ async function allPages(params: Record<string, string | number>, limit: number) 
   return pages;
 }
 
-function expectError(response: ApiResponse, status: number, message: string) {
-  const reasons: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden" };
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({ statusCode: status, message, error: reasons[status] });
-}
-
 async function exportOf(params: Record<string, string | number> = {}, token = stack.owner.token) {
   return stack.api("GET", `/audit-logs/export${query(params)}`, { token });
 }
@@ -186,7 +179,7 @@ describe("who may read the audit log", () => {
 
   it("no token gets 401, on every route", async () => {
     for (const route of routes) {
-      expectError(await stack.api("GET", route, { token: null }), 401, "Missing bearer token: send Authorization: Bearer <token>");
+      expectError(await stack.api("GET", route, { token: null }), 401, MISSING_TOKEN);
     }
   });
 
@@ -320,7 +313,9 @@ describe("filters", () => {
     expect((await items({ project: "acme/unknown" })).map((item) => item.id)).toEqual([ownerProjectNotFound]);
   });
 
-  it("outcome: denied, not_found, granted, succeeded", async () => {
+  it("outcome: denied, not_found, granted, succeeded (and invalid, error: none here)", async () => {
+    expect(await items({ outcome: "invalid" })).toEqual([]);
+    expect(await items({ outcome: "error" })).toEqual([]);
     expect((await items({ outcome: "denied" })).map((item) => item.id)).toEqual([anonymousDenied, memberDenied]);
     expect((await items({ outcome: "not_found" })).map((item) => item.id)).toEqual([ownerProjectNotFound, appNotFound]);
     expect((await items({ outcome: "granted" })).map((item) => item.id)).toEqual([ownerGranted, appGranted]);
@@ -383,7 +378,7 @@ describe("bad query parameters", () => {
   });
 
   it("malformed filter values are 400 naming the filter", async () => {
-    expectError(await list({ outcome: "allowed" }), 400, "outcome: outcome must be one of: granted, denied, not_found, succeeded");
+    expectError(await list({ outcome: "allowed" }), 400, "outcome: outcome must be one of: granted, denied, not_found, invalid, error, succeeded");
     expectError(await list({ integration_id: "not-a-uuid" }), 400, "integration_id: integration_id must be a UUID");
     expectError(await list({ action: "DROP TABLE" }), 400, "action: action must look like credentials.read");
     expectError(await list({ from: "yesterday" }), 400, "from: from must be an ISO 8601 date-time");
@@ -400,7 +395,7 @@ describe("bad query parameters", () => {
 
   it("the export refuses the same bad parameters", async () => {
     expectError(await exportOf({ foo: "1" }), 400, 'Unrecognized key: "foo"');
-    expectError(await exportOf({ outcome: "allowed" }), 400, "outcome: outcome must be one of: granted, denied, not_found, succeeded");
+    expectError(await exportOf({ outcome: "allowed" }), 400, "outcome: outcome must be one of: granted, denied, not_found, invalid, error, succeeded");
   });
 });
 

@@ -14,26 +14,24 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userToken } from "../../stack/tokens.ts";
+import { countStored, createIntegration, createProject, expectError } from "../support/http.ts";
+import {
+  MISSING_TOKEN,
+  NOT_A_JWT,
+  OWNER_MEMBER_OR_APPLICATION,
+  OWNER_ONLY,
+  OWNER_OR_APPLICATION,
+  OWNERS_CREATE_PROJECTS,
+  TOKEN_EXPIRED,
+} from "../support/messages.ts";
+import { useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
-beforeEach(() => stack.reset());
+const stack = useTestStack();
 
-const MISSING = "Missing bearer token: send Authorization: Bearer <token>";
-const NOT_A_JWT = "Invalid token: not a JWT";
 const UNVERIFIED = "Invalid token: signature or claims could not be verified";
-const EXPIRED = "Invalid token: expired";
 const NOT_A_USER = "Invalid token: a signed-in user's or the service role's token is required";
-const OWNER_ONLY = "Forbidden - Requires role: owner";
-const OWNERS_CREATE_PROJECTS = "Forbidden - Only owners can create projects";
-const OWNER_OR_APPLICATION = "Forbidden - Requires role: owner or application";
-const OWNER_MEMBER_OR_APPLICATION = "Forbidden - Requires role: owner, member or application";
 
 const githubPat = { token: "ghp_madeUpAuthentication0000000000000000" };
 
@@ -49,34 +47,14 @@ const routes: Array<{ method: string; path: string; body?: unknown }> = [
 ];
 const routeCases = routes.map((route) => [`${route.method} ${route.path}`, route] as const);
 
-function expectError(response: { status: number; body: unknown }, status: number, message: string) {
-  const reasons: Record<number, string> = { 401: "Unauthorized", 403: "Forbidden" };
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({ statusCode: status, message, error: reasons[status] });
-}
-
 /** A registered project with a project-scoped GitHub integration, made by the owner. */
 async function seed(): Promise<string> {
-  const project = await stack.api("POST", "/projects", {
-    token: stack.owner.token,
-    body: { identifier: "acme/core", remoteUrl: "https://github.com/acme/core" },
-  });
-  expect(project.status).toBe(201);
-  const integration = await stack.api("POST", "/integrations", {
-    token: stack.owner.token,
-    body: { provider: "github", authType: "pat", credentials: githubPat, projects: ["acme/core"] },
-  });
-  expect(integration.status).toBe(201);
-  return integration.body.id;
+  await createProject(stack, "acme/core");
+  return createIntegration(stack, { provider: "github", authType: "pat", credentials: githubPat, projects: ["acme/core"] });
 }
 
-async function storedCounts() {
-  const [row] = await stack.sql<{ projects: number; integrations: number; credential_versions: number }[]>`
-    select (select count(*) from sfp.projects)::int as projects,
-           (select count(*) from sfp.integrations)::int as integrations,
-           (select count(*) from sfp.credential_versions)::int as credential_versions`;
-  return { ...row };
-}
+/** What a refused request must leave as it was. */
+const storedCounts = () => countStored(stack, ["projects", "integrations", "credential_versions"]);
 
 function hs256(claims: Record<string, unknown>, secret = stack.jwtSecret) {
   return new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setIssuedAt();
@@ -88,7 +66,7 @@ describe("requests without a valid bearer token answer 401", () => {
   it.each(routeCases)("%s without an Authorization header", async (_, route) => {
     await seed();
     const response = await stack.api(route.method, route.path, { body: route.body });
-    expectError(response, 401, MISSING);
+    expectError(response, 401, MISSING_TOKEN);
     expect(response.text).not.toContain(githubPat.token);
   });
 
@@ -96,23 +74,23 @@ describe("requests without a valid bearer token answer 401", () => {
     const response = await stack.api("POST", "/projects", {
       body: { identifier: "acme/core", remoteUrl: "https://github.com/acme/core" },
     });
-    expectError(response, 401, MISSING);
+    expectError(response, 401, MISSING_TOKEN);
     expect(await storedCounts()).toEqual({ projects: 0, integrations: 0, credential_versions: 0 });
   });
 
   it("a Basic scheme carrying the owner's token", async () => {
     const response = await stack.api("GET", "/projects", { headers: { authorization: `Basic ${stack.owner.token}` } });
-    expectError(response, 401, MISSING);
+    expectError(response, 401, MISSING_TOKEN);
   });
 
   it("the bare token without a scheme", async () => {
     const response = await stack.api("GET", "/projects", { headers: { authorization: stack.owner.token } });
-    expectError(response, 401, MISSING);
+    expectError(response, 401, MISSING_TOKEN);
   });
 
   it("'Bearer' with nothing after it", async () => {
     const response = await stack.api("GET", "/projects", { headers: { authorization: "Bearer " } });
-    expectError(response, 401, MISSING);
+    expectError(response, 401, MISSING_TOKEN);
   });
 
   it("a garbage token", async () => {
@@ -136,7 +114,7 @@ describe("requests without a valid bearer token answer 401", () => {
   it("an expired JWT for the owner", async () => {
     const expired = await userToken(stack.jwtSecret, stack.owner, Math.floor(Date.now() / 1000) - 60);
     const response = await stack.api("GET", "/integrations", { token: expired });
-    expectError(response, 401, EXPIRED);
+    expectError(response, 401, TOKEN_EXPIRED);
   });
 
   it("a JWT for the owner that is not valid yet (nbf in the future)", async () => {
@@ -250,9 +228,9 @@ describe("credential reads refused for their token are audited", () => {
     const response = await stack.api("GET", "/integrations/credentials?provider=github&project=acme/core", {
       headers: { "x-request-id": "req-no-token-1" },
     });
-    expectError(response, 401, MISSING);
+    expectError(response, 401, MISSING_TOKEN);
     expect(await credentialReadAudit()).toEqual([
-      { ...anonymousDenied, provider: "github", project: "acme/core", message: MISSING, request_id: "req-no-token-1" },
+      { ...anonymousDenied, provider: "github", project: "acme/core", message: MISSING_TOKEN, request_id: "req-no-token-1" },
     ]);
   });
 
@@ -277,9 +255,9 @@ describe("credential reads refused for their token are audited", () => {
       token: expired,
       headers: { "x-request-id": "req-expired-1" },
     });
-    expectError(response, 401, EXPIRED);
+    expectError(response, 401, TOKEN_EXPIRED);
     expect(await credentialReadAudit()).toEqual([
-      { ...anonymousDenied, provider: "github", project: null, message: EXPIRED, request_id: "req-expired-1" },
+      { ...anonymousDenied, provider: "github", project: null, message: TOKEN_EXPIRED, request_id: "req-expired-1" },
     ]);
   });
 
@@ -515,7 +493,7 @@ describe("asymmetric JWTs verified through SUPABASE_JWKS", () => {
   it("an expired ES256 token answers 401 'expired'", async () => {
     const token = await es256UserToken(signing, stack.owner, Math.floor(Date.now() / 1000) - 60);
     const response = await stack.api("GET", "/integrations", { token });
-    expectError(response, 401, EXPIRED);
+    expectError(response, 401, TOKEN_EXPIRED);
   });
 
   it("HS256 tokens keep working alongside the JWKS", async () => {

@@ -5,54 +5,22 @@
  * place an identifier is taken) are each answered with a 4xx and a clear message, and
  * nothing is stored.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { countStored, createProject, expectError } from "../support/http.ts";
+import { INVALID_IDENTIFIER } from "../support/messages.ts";
+import { useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
-beforeEach(() => stack.reset());
+const stack = useTestStack();
 
 const LIMIT = 65536; // SFP_MAX_BODY_BYTES default (functions/_shared/config.ts)
 const TOO_LARGE = `Request body too large: the limit is ${LIMIT} bytes`;
-const INVALID_IDENTIFIER =
-  "Invalid project identifier: use ASCII letters, digits, '.', '_' and '-', with '/' between segments (e.g. org/repo), at most 255 characters";
 
 const githubPat = { token: "ghp_madeUpBadInput0000000000000000000000" };
 
-async function storedCounts() {
-  const [row] = await stack.sql<{
-    projects: number;
-    integrations: number;
-    credential_versions: number;
-    integration_projects: number;
-  }[]>`select
-      (select count(*) from sfp.projects)::int as projects,
-      (select count(*) from sfp.integrations)::int as integrations,
-      (select count(*) from sfp.credential_versions)::int as credential_versions,
-      (select count(*) from sfp.integration_projects)::int as integration_projects`;
-  return { ...row };
-}
 const empty = { projects: 0, integrations: 0, credential_versions: 0, integration_projects: 0 };
-
-async function createProject(identifier: string) {
-  const response = await stack.api("POST", "/projects", {
-    token: stack.owner.token,
-    body: { identifier, remoteUrl: `https://github.com/${identifier}` },
-  });
-  expect(response.status).toBe(201);
-}
 
 function post(path: string, rawBody: string, contentType = "application/json") {
   return stack.api("POST", path, { token: stack.owner.token, rawBody, headers: { "content-type": contentType } });
-}
-
-function expectError(response: { status: number; body: unknown }, status: number, message: string) {
-  const reasons: Record<number, string> = { 400: "Bad Request", 413: "Payload Too Large", 415: "Unsupported Media Type" };
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({ statusCode: status, message, error: reasons[status] });
 }
 
 const postRoutes = ["/projects", "/integrations", "/integrations/credentials"];
@@ -60,34 +28,34 @@ const postRoutes = ["/projects", "/integrations", "/integrations/credentials"];
 describe("malformed JSON", () => {
   it.each(postRoutes)("POST %s with a truncated JSON body answers 400 'Malformed JSON body'", async (path) => {
     expectError(await post(path, '{"provider": "github", '), 400, "Malformed JSON body");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /projects with an empty body and a JSON content type answers 400 'Malformed JSON body'", async () => {
     expectError(await post("/projects", ""), 400, "Malformed JSON body");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with single-quoted JSON answers 400 'Malformed JSON body'", async () => {
     expectError(await post("/integrations", "{'provider': 'github'}"), 400, "Malformed JSON body");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /projects with a JSON array instead of an object answers 400", async () => {
     expectError(await post("/projects", "[]"), 400, "Invalid input: expected object, received array");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with JSON null answers 400", async () => {
     expectError(await post("/integrations", "null"), 400, "Invalid input: expected object, received null");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 });
 
 describe("content type", () => {
   it.each(postRoutes)("POST %s with text/plain answers 415", async (path) => {
     expectError(await post(path, "{}", "text/plain"), 415, "Content-Type must be application/json");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /projects without a content type answers 415", async () => {
@@ -104,14 +72,14 @@ describe("content type", () => {
       message: "Content-Type must be application/json",
       error: "Unsupported Media Type",
     });
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /projects with application/x-www-form-urlencoded answers 415", async () => {
     const response = await post("/projects", "identifier=acme%2Fcore&remoteUrl=https%3A%2F%2Fgithub.com%2Facme%2Fcore",
       "application/x-www-form-urlencoded");
     expectError(response, 415, "Content-Type must be application/json");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /projects with application/json; charset=utf-8 is accepted", async () => {
@@ -129,13 +97,13 @@ describe("wrong types and missing fields", () => {
       body: { identifier: 12345, remoteUrl: "https://gitlab.com/acme/core" },
     });
     expectError(response, 400, "identifier: Invalid input: expected string, received number");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /projects with no fields answers 400 naming both", async () => {
     const response = await stack.api("POST", "/projects", { token: stack.owner.token, body: {} });
     expectError(response, 400, "identifier: Invalid input: expected string, received undefined; remoteUrl: remoteUrl is required");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /projects with a remote URL that is not a repository URL answers 400", async () => {
@@ -144,7 +112,7 @@ describe("wrong types and missing fields", () => {
       body: { identifier: "acme/core", remoteUrl: "javascript:alert(1)" },
     });
     expectError(response, 400, "Invalid remoteUrl: expected an https://, ssh://, git:// or user@host:path repository URL");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with isGlobal as a string answers 400 naming the field", async () => {
@@ -153,17 +121,17 @@ describe("wrong types and missing fields", () => {
       body: { provider: "github", authType: "pat", credentials: githubPat, isGlobal: "true" },
     });
     expectError(response, 400, "isGlobal: Invalid input: expected boolean, received string");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with projects as a string answers 400 naming the field", async () => {
-    await createProject("acme/core");
+    await createProject(stack, "acme/core");
     const response = await stack.api("POST", "/integrations", {
       token: stack.owner.token,
       body: { provider: "github", authType: "pat", credentials: githubPat, projects: "acme/core" },
     });
     expectError(response, 400, "projects: Invalid input: expected array, received string");
-    expect(await storedCounts()).toEqual({ ...empty, projects: 1 });
+    expect(await countStored(stack)).toEqual({ ...empty, projects: 1 });
   });
 
   it("POST /integrations with credentials as a string answers 400 naming the field", async () => {
@@ -172,7 +140,7 @@ describe("wrong types and missing fields", () => {
       body: { provider: "github", authType: "pat", credentials: "ghp_madeUp", isGlobal: true },
     });
     expectError(response, 400, "credentials: must be a JSON object");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with config as an array answers 400 naming the field", async () => {
@@ -181,7 +149,7 @@ describe("wrong types and missing fields", () => {
       body: { provider: "github", authType: "pat", credentials: githubPat, isGlobal: true, config: ["x"] },
     });
     expectError(response, 400, "config: must be a JSON object");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with more than 100 projects answers 400", async () => {
@@ -195,7 +163,7 @@ describe("wrong types and missing fields", () => {
       },
     });
     expectError(response, 400, "projects: at most 100 projects");
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations/credentials with a numeric provider answers 400 naming the allowed providers", async () => {
@@ -216,7 +184,7 @@ describe("unknown top-level fields", () => {
       body: { identifier: "acme/core", remoteUrl: "https://github.com/acme/core", owner: "someone" },
     });
     expectError(response, 400, 'Unrecognized key: "owner"');
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with two unknown fields answers 400 naming both", async () => {
@@ -225,7 +193,7 @@ describe("unknown top-level fields", () => {
       body: { provider: "github", authType: "pat", credentials: githubPat, isGlobal: true, scope: "all", global: true },
     });
     expectError(response, 400, 'Unrecognized keys: "scope", "global"');
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it('POST /integrations with a "__proto__" field answers 400 naming it', async () => {
@@ -234,7 +202,7 @@ describe("unknown top-level fields", () => {
       '{"provider":"github","authType":"pat","credentials":{"token":"ghp_madeUp"},"isGlobal":true,"__proto__":{"x":1}}',
     );
     expectError(response, 400, 'the field name "__proto__" is not allowed');
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations/credentials with an unknown field answers 400 naming it", async () => {
@@ -251,14 +219,14 @@ describe("oversized bodies", () => {
 
   it.each(postRoutes)(`POST %s with a body of ${LIMIT + 1} bytes answers 413`, async (path) => {
     expectError(await post(path, oversized), 413, TOO_LARGE);
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it(`POST /integrations with valid JSON of ${LIMIT + 1} bytes answers 413 and stores nothing`, async () => {
     const body = exactSizeIntegration(LIMIT + 1);
     expect(Buffer.byteLength(body)).toBe(LIMIT + 1);
     expectError(await post("/integrations", body), 413, TOO_LARGE);
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it(`POST /integrations with valid JSON of exactly ${LIMIT} bytes is accepted`, async () => {
@@ -266,7 +234,7 @@ describe("oversized bodies", () => {
     expect(Buffer.byteLength(body)).toBe(LIMIT);
     const response = await post("/integrations", body);
     expect(response.status).toBe(201);
-    expect(await storedCounts()).toEqual({ ...empty, integrations: 1, credential_versions: 1 });
+    expect(await countStored(stack)).toEqual({ ...empty, integrations: 1, credential_versions: 1 });
   });
 
   it("POST /projects with an oversized body sent chunked (no Content-Length) answers 413", async () => {
@@ -287,7 +255,7 @@ describe("oversized bodies", () => {
     } as RequestInit);
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ statusCode: 413, message: TOO_LARGE, error: "Payload Too Large" });
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 });
 
@@ -319,7 +287,7 @@ const badIdentifiers: Array<[string, string]> = [
 describe("project identifiers with SQL metacharacters or non-ASCII text", () => {
   beforeEach(async () => {
     // A registered project whose look-alikes must not match it.
-    await createProject("acme/core");
+    await createProject(stack, "acme/core");
   });
 
   const onlyAcmeCore = { ...empty, projects: 1 };
@@ -335,7 +303,7 @@ describe("project identifiers with SQL metacharacters or non-ASCII text", () => 
       body: { identifier, remoteUrl: "https://github.com/acme/core" },
     });
     expectError(response, 400, bodyMessage("identifier", identifier));
-    expect(await storedCounts()).toEqual(onlyAcmeCore);
+    expect(await countStored(stack)).toEqual(onlyAcmeCore);
     const [{ table }] = await stack.sql<{ table: string | null }[]>`select to_regclass('sfp.projects')::text as table`;
     expect(table).toBe("sfp.projects");
   });
@@ -346,13 +314,13 @@ describe("project identifiers with SQL metacharacters or non-ASCII text", () => 
       body: { provider: "github", authType: "pat", credentials: githubPat, projects: ["acme/core", identifier] },
     });
     expectError(response, 400, bodyMessage("projects.1", identifier));
-    expect(await storedCounts()).toEqual(onlyAcmeCore);
+    expect(await countStored(stack)).toEqual(onlyAcmeCore);
   });
 
   it.each(badIdentifiers)("GET /projects/{id} refuses an identifier with %s (400)", async (_, identifier) => {
     const response = await stack.api("GET", `/projects/${encodeURIComponent(identifier)}`, { token: stack.owner.token });
     expectError(response, 400, INVALID_IDENTIFIER);
-    expect(await storedCounts()).toEqual(onlyAcmeCore);
+    expect(await countStored(stack)).toEqual(onlyAcmeCore);
   });
 
   it.each(badIdentifiers)("GET /integrations/credentials refuses a project with %s (400)", async (_, identifier) => {
@@ -376,13 +344,12 @@ describe("project identifiers with SQL metacharacters or non-ASCII text", () => 
       body: { identifier: `acme/${"r".repeat(251)}`, remoteUrl: "https://github.com/acme/core" },
     });
     expectError(response, 400, "identifier: must be at most 255 characters");
-    expect(await storedCounts()).toEqual(onlyAcmeCore);
+    expect(await countStored(stack)).toEqual(onlyAcmeCore);
   });
 
   it("GET /projects/{id} does not match a case variant of a registered identifier (404)", async () => {
     const response = await stack.api("GET", `/projects/${encodeURIComponent("ACME/core")}`, { token: stack.owner.token });
-    expect(response.status).toBe(404);
-    expect(response.body).toEqual({ statusCode: 404, message: "Project 'ACME/core' not found", error: "Not Found" });
+    expectError(response, 404, "Project 'ACME/core' not found");
   });
 
   it("accepts the unusual but valid identifiers GitLab uses (numeric id, nested group path)", async () => {
@@ -408,7 +375,7 @@ describe("query parameters", () => {
   });
 
   it("GET /integrations/credentials with a repeated project answers 400 naming it", async () => {
-    await createProject("acme/core");
+    await createProject(stack, "acme/core");
     const response = await stack.api("GET", "/integrations/credentials?project=acme/core&project=acme/core", {
       token: stack.owner.token,
     });
@@ -462,7 +429,7 @@ describe("text PostgreSQL cannot store is refused with 400, never 500", () => {
       body: { identifier: "acme/core", remoteUrl: "https://github.com/acme/core\u0000" },
     });
     expectClientError(response, /remoteUrl/);
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with a NUL in a credential value answers 400", async () => {
@@ -471,7 +438,7 @@ describe("text PostgreSQL cannot store is refused with 400, never 500", () => {
       body: { provider: "github", authType: "pat", credentials: { token: "ghp_made\u0000Up" }, isGlobal: true },
     });
     expectClientError(response, /token/);
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with a lone surrogate in a credential value answers 400", async () => {
@@ -480,7 +447,7 @@ describe("text PostgreSQL cannot store is refused with 400, never 500", () => {
       '{"provider":"github","authType":"pat","credentials":{"token":"ghp_made\\ud800Up"},"isGlobal":true}',
     );
     expectClientError(response, /token/);
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with a NUL in config answers 400", async () => {
@@ -489,7 +456,7 @@ describe("text PostgreSQL cannot store is refused with 400, never 500", () => {
       body: { provider: "github", authType: "pat", credentials: githubPat, isGlobal: true, config: { note: "a\u0000b" } },
     });
     expectClientError(response, /config/);
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 
   it("POST /integrations with config nested 20000 deep answers 400", async () => {
@@ -499,6 +466,6 @@ describe("text PostgreSQL cannot store is refused with 400, never 500", () => {
       `{"provider":"github","authType":"pat","credentials":{"token":"ghp_madeUp"},"isGlobal":true,"config":{"deep":${nested}}}`,
     );
     expectClientError(response, /config/);
-    expect(await storedCounts()).toEqual(empty);
+    expect(await countStored(stack)).toEqual(empty);
   });
 });

@@ -2,7 +2,7 @@
  * Every request to a credentials route (GET and POST /sfp/api/integrations/credentials) leaves
  * exactly one audit row, action 'credentials.read', whatever its answer
  * (functions/integrations/credentials-audit.ts, sfp_api.audit_credentials_request and
- * sfp_api.get_credentials in supabase/migrations/20261129100400_credential_read_audit.sql).
+ * sfp_api.get_credentials in supabase/migrations/20261201001100_credential_reads.sql).
  * Each test sends its own X-Request-Id and finds the request's rows by it. Proves, answer by
  * answer:
  *   - 200 'granted', 404 'not_found', 403 'denied' (a member, a non-member): rows of the read itself;
@@ -17,7 +17,7 @@
  *     fails in the database (a cancelled statement: 'error' with the generic answer);
  *   - application tokens on the failure path: the row names the token (actor_token_id) from the
  *     fingerprint the functions send instead of the token's hash;
- *   - 503 (the log guard refuses): 'error' with LOG_GUARD_REFUSAL; with log_statement = all and
+ *   - 503 (the log guard refuses): 'error' with its message; with log_statement = all and
  *     unhidden parameters, the token's hash never reaches the server's log, yet the row names it;
  *   - no audit row ever holds a secret (the stored credential, a token, a token's hash, a key);
  *   - the refusal limit (its own stack: SFP_REFUSED_READS_LIMIT=3, SFP_REFUSAL_WINDOW_SECONDS=2):
@@ -31,23 +31,24 @@
 import { createHash, randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { LOG_GUARD_REFUSAL } from "../../functions/_shared/errors.ts";
 import { userToken } from "../../stack/tokens.ts";
+import { createIntegration, createProject, expectError } from "../support/http.ts";
+import {
+  APPLICATION_TOKEN_REVOKED,
+  INVALID_APPLICATION_TOKEN,
+  LOG_GUARD_REFUSED,
+  MISSING_TOKEN,
+  NOT_A_JWT,
+  OWNER_OR_APPLICATION,
+  TOKEN_EXPIRED,
+} from "../support/messages.ts";
 import { ServerLog } from "../support/server-log.ts";
-import { type ApiOptions, createTestStack, newKey, type TestStack } from "../support/test-stack.ts";
+import { type ApiOptions, newKey, type TestStack, useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
+const stack = useTestStack({ reset: false });
 
 const CREDENTIALS = "/integrations/credentials";
 const USER_AGENT = "sfp-request-audit-tests/1.0";
-const MISSING = "Missing bearer token: send Authorization: Bearer <token>";
-const NOT_A_JWT = "Invalid token: not a JWT";
-const EXPIRED = "Invalid token: expired";
-const OWNER_OR_APPLICATION = "Forbidden - Requires role: owner or application";
 const RATE_LIMITED = "Too many refused requests from this address: retry later";
 const RATE_LIMITED_BODY = `{"statusCode":429,"message":"${RATE_LIMITED}","error":"Too Many Requests"}`;
 
@@ -147,17 +148,8 @@ function expectOneRow(sent: Sent, expected: Partial<AuditRow>) {
 
 /** acme/core with a GitHub PAT scoped to it. Returns the integration id. */
 async function seed(on: TestStack = stack): Promise<string> {
-  const project = await on.api("POST", "/projects", {
-    token: on.owner.token,
-    body: { identifier: "acme/core", remoteUrl: "https://github.com/acme/core" },
-  });
-  expect(project.status, project.text).toBe(201);
-  const integration = await on.api("POST", "/integrations", {
-    token: on.owner.token,
-    body: { provider: "github", authType: "pat", credentials: { token: GITHUB_SECRET }, projects: ["acme/core"] },
-  });
-  expect(integration.status, integration.text).toBe(201);
-  return integration.body.id;
+  await createProject(on, "acme/core");
+  return createIntegration(on, { provider: "github", authType: "pat", credentials: { token: GITHUB_SECRET }, projects: ["acme/core"] });
 }
 
 /** An owner's new application token. */
@@ -169,6 +161,14 @@ async function applicationToken(name: string, on: TestStack = stack): Promise<{ 
   return created.body;
 }
 
+/** Before each test: an empty store, and the secrets no audit row may hold (the stored credential, the key). */
+async function resetWithSecrets() {
+  await stack.reset();
+  secrets.clear();
+  secrets.add(GITHUB_SECRET);
+  secrets.add(stack.keyring.keys["1"]);
+}
+
 /** No audit row (any action) contains any secret of the test. */
 async function expectNoSecretInAudit(on: TestStack) {
   const [{ text }] = await on.sql<{ text: string | null }[]>`
@@ -177,14 +177,8 @@ async function expectNoSecretInAudit(on: TestStack) {
 }
 
 describe("one audit row per credentials request, whatever its answer", () => {
-  beforeEach(async () => {
-    await stack.reset();
-    secrets.clear();
-    secrets.add(GITHUB_SECRET);
-    secrets.add(stack.keyring.keys["1"]);
-  });
+  beforeEach(resetWithSecrets);
   afterEach(() => expectNoSecretInAudit(stack));
-
 
   it("200: a granted read (GET and POST), one 'granted' row naming the integration", async () => {
     const id = await seed();
@@ -306,12 +300,7 @@ describe("one audit row per credentials request, whatever its answer", () => {
   it("413: a body over SFP_MAX_BODY_BYTES leaves one 'invalid' row (anonymous: the cap runs before authentication)", async () => {
     const body = { provider: "github", project: "acme/core", padding: "x".repeat(70_000) };
     const large = await send("POST", CREDENTIALS, { token: stack.owner.token, body });
-    expect(large.status).toBe(413);
-    expect(large.body).toEqual({
-      statusCode: 413,
-      message: "Request body too large: the limit is 65536 bytes",
-      error: "Payload Too Large",
-    });
+    expectError(large, 413, "Request body too large: the limit is 65536 bytes");
     expect(large.rows).toHaveLength(1);
     expect(large.rows[0]).toMatchObject({
       action: "credentials.read",
@@ -354,11 +343,11 @@ describe("one audit row per credentials request, whatever its answer", () => {
 
   it("401: no token, a malformed one, an expired JWT, an unknown application token are 'denied' anonymous rows", async () => {
     const cases: Array<[string, string | null, string]> = [
-      ["no token", null, MISSING],
+      ["no token", null, MISSING_TOKEN],
       ["not a JWT", "not-a-jwt", NOT_A_JWT],
-      ["expired", await userToken(stack.jwtSecret, stack.owner, Math.floor(Date.now() / 1000) - 60), EXPIRED],
-      ["malformed application token", "sfp_app_short", "Invalid application token"],
-      ["unknown application token", `sfp_app_${"A".repeat(64)}`, "Invalid application token"],
+      ["expired", await userToken(stack.jwtSecret, stack.owner, Math.floor(Date.now() / 1000) - 60), TOKEN_EXPIRED],
+      ["malformed application token", "sfp_app_short", INVALID_APPLICATION_TOKEN],
+      ["unknown application token", `sfp_app_${"A".repeat(64)}`, INVALID_APPLICATION_TOKEN],
     ];
     for (const [name, token, message] of cases) {
       const sent = await send("GET", `${CREDENTIALS}?provider=github&project=acme/core`, { token });
@@ -392,13 +381,13 @@ describe("one audit row per credentials request, whatever its answer", () => {
     expect(revoked.status, revoked.text).toBe(200);
     const sent = await send("GET", `${CREDENTIALS}?provider=github&project=acme/core`, { token: token.token });
     expect(sent.status).toBe(401);
-    expect(sent.body.message).toBe("Application token revoked");
+    expect(sent.body.message).toBe(APPLICATION_TOKEN_REVOKED);
     expect(sent.rows).toHaveLength(1);
     expect(sent.rows[0]).toMatchObject({
       actor_token_id: token.id,
       actor_token_name: "ci-revoked",
       outcome: "denied",
-      message: "Application token revoked",
+      message: APPLICATION_TOKEN_REVOKED,
       provider: "github",
       project: "acme/core",
     });
@@ -532,12 +521,7 @@ describe("503: the log guard refuses (log_statement = all, parameters not hidden
     }
     await stack.restartFunctions();
   });
-  beforeEach(async () => {
-    await stack.reset();
-    secrets.clear();
-    secrets.add(GITHUB_SECRET);
-    secrets.add(stack.keyring.keys["1"]);
-  });
+  beforeEach(resetWithSecrets);
   afterEach(async () => {
     await admin.unsafe("alter system reset log_statement");
     await admin`select pg_reload_conf()`;
@@ -564,15 +548,14 @@ describe("503: the log guard refuses (log_statement = all, parameters not hidden
     const post = await send("POST", CREDENTIALS, { token: token.token, body: { provider: "github", project: "acme/core" } });
 
     for (const sent of [get, post]) {
-      expect(sent.status, sent.text).toBe(503);
-      expect(sent.body).toEqual({ statusCode: 503, message: LOG_GUARD_REFUSAL, error: "Service Unavailable" });
+      expectError(sent, 503, LOG_GUARD_REFUSED);
       expectOneRow(sent, {
         actor_type: "application",
         actor_role: "application",
         actor_token_id: token.id,
         actor_token_name: "ci-logged",
         outcome: "error",
-        message: LOG_GUARD_REFUSAL,
+        message: LOG_GUARD_REFUSED,
         provider: "github",
         project: "acme/core",
       });
@@ -593,26 +576,22 @@ describe("503: the log guard refuses (log_statement = all, parameters not hidden
     await logEverything();
     const owner = await send("GET", `${CREDENTIALS}?provider=github`, { token: stack.owner.token });
     expect(owner.status, owner.text).toBe(503);
-    expect(owner.body.message).toBe(LOG_GUARD_REFUSAL);
-    expectOneRow(owner, { ...byOwner(), outcome: "error", message: LOG_GUARD_REFUSAL, provider: "github" });
+    expect(owner.body.message).toBe(LOG_GUARD_REFUSED);
+    expectOneRow(owner, { ...byOwner(), outcome: "error", message: LOG_GUARD_REFUSED, provider: "github" });
 
     const anonymous = await send("GET", `${CREDENTIALS}?provider=github`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.rows).toHaveLength(1);
-    expect(anonymous.rows[0]).toMatchObject({ actor_type: "anonymous", outcome: "denied", message: MISSING });
+    expect(anonymous.rows[0]).toMatchObject({ actor_type: "anonymous", outcome: "denied", message: MISSING_TOKEN });
   });
 });
 
 describe("refused requests are limited per address (SFP_REFUSED_READS_LIMIT=3, SFP_REFUSAL_WINDOW_SECONDS=2)", () => {
   const WINDOW_MS = 2000;
   const limitedEnv = { SFP_REFUSED_READS_LIMIT: "3", SFP_REFUSAL_WINDOW_SECONDS: "2" };
-  let limited: TestStack;
-  beforeAll(async () => {
-    limited = await createTestStack({ env: limitedEnv });
-  });
-  afterAll(() => limited?.stop());
-  // Each test waits for its own aggregated row, so no window of one test writes into the next.
-  beforeEach(() => limited.reset());
+  // Reset before each test; each test waits for its own aggregated row, so no window of one
+  // test writes into the next.
+  const limited = useTestStack({ env: limitedEnv });
 
   /** Waits for the start of a fresh window (windows are aligned on multiples of their length). */
   async function freshWindow(): Promise<number> {

@@ -6,28 +6,18 @@
  * nothing is stored.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
+import { countStored } from "../support/http.ts";
+import { useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
-beforeEach(() => stack.reset());
+const stack = useTestStack();
 
 // A throwaway RSA key made at test time: it signs nothing and is never a real GitHub App key.
 const fakePem = generateKeyPairSync("rsa", { modulusLength: 2048 })
   .privateKey.export({ type: "pkcs8", format: "pem" })
   .toString();
 
-async function storedCounts() {
-  const [row] = await stack.sql<{ integrations: number; credential_versions: number; integration_projects: number }[]>`
-    select (select count(*) from sfp.integrations)::int as integrations,
-           (select count(*) from sfp.credential_versions)::int as credential_versions,
-           (select count(*) from sfp.integration_projects)::int as integration_projects`;
-  return { ...row };
-}
+const storedCounts = () => countStored(stack, ["integrations", "credential_versions", "integration_projects"]);
 const nothingStored = { integrations: 0, credential_versions: 0, integration_projects: 0 };
 
 function createGlobal(provider: string, authType: string, credentials: unknown) {

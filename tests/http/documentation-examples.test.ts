@@ -1,17 +1,12 @@
 /**
- * The Integrations page of the product documentation (../shared/reference/
- * sfp-server-integrations.md), run as a new user would: each request and response as shown
- * there, and each documented error message, exactly.
+ * The HTTP API's documented workflow (docs/http-api.md: a project, a global Jira and a
+ * project-scoped GitHub integration, each read as the project), run as a new user would: each
+ * request and response as shown there, and each documented error message, exactly.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
+import { useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
-beforeEach(() => stack.reset());
+const stack = useTestStack();
 
 const jiraCredentials = {
   base_url: "https://acme.atlassian.net",

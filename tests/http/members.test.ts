@@ -17,32 +17,19 @@
  */
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { databaseUrl } from "../support/server-info.ts";
-import { type Actor, createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
+import { databaseUrl } from "../../stack/addresses.ts";
 import { userToken } from "../../stack/tokens.ts";
+import { expectError, TIMESTAMP } from "../support/http.ts";
+import { waitForLockWaiters } from "../support/locks.ts";
+import { MISSING_TOKEN, OWNER_MEMBER_OR_APPLICATION, OWNER_ONLY } from "../support/messages.ts";
+import { type Actor, type ApiResponse, useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
-beforeEach(() => stack.reset());
+const stack = useTestStack();
 
-const OWNER_ONLY = "Forbidden - Requires role: owner";
-const OWNER_MEMBER_OR_APPLICATION = "Forbidden - Requires role: owner, member or application";
 const KEEP_AN_OWNER = "The team must keep at least one owner";
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$/;
 
 const githubPat = { token: "ghp_madeUpMembers000000000000000000000000" };
-
-function expectError(response: { status: number; body: unknown }, status: number, message: string) {
-  const reasons: Record<number, string> = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
-  };
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({ statusCode: status, message, error: reasons[status] });
-}
 
 /**
  * A user who signed up with Supabase Auth (an auth.users row) and holds a session token;
@@ -121,7 +108,7 @@ describe("GET /users lists the members (owners only)", () => {
   });
 
   it("without a token: 401", async () => {
-    expectError(await stack.api("GET", "/users"), 401, "Missing bearer token: send Authorization: Bearer <token>");
+    expectError(await stack.api("GET", "/users"), 401, MISSING_TOKEN);
   });
 });
 
@@ -410,14 +397,14 @@ describe("PUT /users/{email} changes a role", () => {
       // waits for the first and then sees it was the last owner. A third transaction holds
       // one owner row meanwhile, so that both requests are inside the database at once.
       const other = await secondOwner();
-      let first!: Promise<Awaited<ReturnType<TestStack["api"]>>>;
-      let second!: Promise<Awaited<ReturnType<TestStack["api"]>>>;
+      let first!: Promise<ApiResponse>;
+      let second!: Promise<ApiResponse>;
       await stack.sql.begin(async (blocker) => {
         await blocker`select 1 from sfp.members where user_id = ${other.id} for update`;
         first = stack.api("PUT", `/users/${other.email}`, { token: stack.owner.token, body: { role: "member" } });
-        await waitForLockWaiters(1);
+        await waitForLockWaiters(stack.sql, 1, { functionsOnly: true });
         second = stack.api("PUT", `/users/${stack.owner.email}`, { token: other.token, body: { role: "member" } });
-        await waitForLockWaiters(2);
+        await waitForLockWaiters(stack.sql, 2, { functionsOnly: true });
       });
       const results = await Promise.all([first, second]);
 
@@ -581,7 +568,7 @@ describe("deleting a Supabase Auth account (auth.users) keeps an owner", () => {
         await first.begin(async (tx) => {
           await tx`delete from auth.users where id = ${stack.owner.id}`;
           secondDeletion = second`delete from auth.users where id = ${other.id}`.then(() => null, (error) => error);
-          await waitForSessionsOnLock(watcher, 1);
+          await waitForLockWaiters(watcher, 1);
         });
         const error = (await secondDeletion) as postgres.PostgresError | null;
         expect({ code: error?.code, message: error?.message }).toEqual({ code: "SF409", message: KEEP_AN_OWNER });
@@ -594,27 +581,3 @@ describe("deleting a Supabase Auth account (auth.users) keeps an owner", () => {
     15_000,
   );
 });
-
-/** Waits until `count` sessions of this file's database wait on a lock. */
-async function waitForSessionsOnLock(watcher: postgres.Sql, count: number) {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const [{ waiting }] = await watcher<{ waiting: number }[]>`
-      select count(*)::int as waiting from pg_stat_activity
-      where datname = current_database() and wait_event_type = 'Lock'`;
-    if (waiting >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`expected ${count} sessions waiting on a lock`);
-}
-
-/** Waits until `count` of the Edge Functions' database sessions wait on a lock. */
-async function waitForLockWaiters(count: number) {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const [{ waiting }] = await stack.sql<{ waiting: number }[]>`
-      select count(*)::int as waiting from pg_stat_activity
-      where datname = current_database() and application_name = 'sfp-integrations' and wait_event_type = 'Lock'`;
-    if (waiting >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`expected ${count} sessions waiting on a lock`);
-}

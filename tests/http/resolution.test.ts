@@ -5,15 +5,13 @@
  * older POST form of the read, the /functions/v1 prefix, the snake_case request spellings,
  * and that listings (integrations, projects) show metadata and never a credential.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { describe, expect, it } from "vitest";
+import { expectError } from "../support/http.ts";
+import { githubRead, integrationCalls, jiraRead } from "../support/integrations.ts";
+import { useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(() => stack?.stop());
-beforeEach(() => stack.reset());
+const stack = useTestStack();
+const { createProject, createGithubPat, createJiraBasic, read } = integrationCalls(stack);
 
 // Made-up secrets, each distinct so a test can tell which one came back.
 const githubGlobal = { token: "ghp_madeUpGlobal000000000000000000000000" };
@@ -23,47 +21,6 @@ const githubSales = { token: "ghp_madeUpSales0000000000000000000000000" };
 const jiraGlobal = { base_url: "https://acme.atlassian.net", username: "sfp@acme.com", api_token: "ATATT-made-up-global" };
 const jiraGlobal2 = { base_url: "https://acme2.atlassian.net", username: "sfp@acme.com", api_token: "ATATT-made-up-global-2" };
 const jiraCore = { base_url: "https://core.atlassian.net", username: "core@acme.com", api_token: "ATATT-made-up-core" };
-
-type Scope = { isGlobal: true } | { projects: string[] };
-
-async function createProject(identifier: string) {
-  const response = await stack.api("POST", "/projects", {
-    token: stack.owner.token,
-    body: { identifier, remoteUrl: `https://github.com/${identifier}` },
-  });
-  expect(response.status).toBe(201);
-  return response.body as { id: string; identifier: string };
-}
-
-async function createGithubPat(credentials: { token: string }, scope: Scope): Promise<string> {
-  const response = await stack.api("POST", "/integrations", {
-    token: stack.owner.token,
-    body: { provider: "github", authType: "pat", credentials, ...scope },
-  });
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
-
-async function createJiraBasic(credentials: typeof jiraGlobal, scope: Scope): Promise<string> {
-  const response = await stack.api("POST", "/integrations", {
-    token: stack.owner.token,
-    body: { provider: "jira", authType: "basic_auth", credentials, ...scope },
-  });
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
-
-function githubRead(id: string, credentials: { token: string }) {
-  return { integration_id: id, provider: "github", auth_type: "pat", credentials };
-}
-
-function jiraRead(id: string, credentials: typeof jiraGlobal) {
-  return { integration_id: id, provider: "jira", auth_type: "basic_auth", credentials };
-}
-
-async function read(query: string) {
-  return stack.api("GET", `/integrations/credentials${query}`, { token: stack.owner.token });
-}
 
 describe("precedence", () => {
   it("returns the project-scoped GitHub integration, not the global one, for that project", async () => {
@@ -115,12 +72,7 @@ describe("precedence", () => {
     await createGithubPat(githubSales, { projects: ["acme/sales"] });
 
     const response = await read("?provider=github&project=acme/core");
-    expect(response.status).toBe(404);
-    expect(response.body).toEqual({
-      statusCode: 404,
-      message: "No integration found for provider=github, project=acme/core",
-      error: "Not Found",
-    });
+    expectError(response, 404, "No integration found for provider=github, project=acme/core");
     expect(response.text).not.toContain(githubSales.token);
   });
 
@@ -305,12 +257,7 @@ describe("snake_case request fields", () => {
       token: stack.owner.token,
       body: { provider: "github", authType: "pat", auth_type: "oauth", credentials: githubGlobal, isGlobal: true },
     });
-    expect(response.status).toBe(400);
-    expect(response.body).toEqual({
-      statusCode: 400,
-      message: "authType and auth_type disagree: send one of them",
-      error: "Bad Request",
-    });
+    expectError(response, 400, "authType and auth_type disagree: send one of them");
     const [{ count }] = await stack.sql<{ count: number }[]>`select count(*)::int as count from sfp.integrations`;
     expect(count).toBe(0);
   });
@@ -321,12 +268,7 @@ describe("snake_case request fields", () => {
       token: stack.owner.token,
       body: { provider: "github", authType: "pat", credentials: githubGlobal, isGlobal: true, is_global: false },
     });
-    expect(response.status).toBe(400);
-    expect(response.body).toEqual({
-      statusCode: 400,
-      message: "isGlobal and is_global disagree: send one of them",
-      error: "Bad Request",
-    });
+    expectError(response, 400, "isGlobal and is_global disagree: send one of them");
     const [{ count }] = await stack.sql<{ count: number }[]>`select count(*)::int as count from sfp.integrations`;
     expect(count).toBe(0);
   });

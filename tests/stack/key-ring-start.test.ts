@@ -6,7 +6,6 @@
  * quoting nothing. Each refusal: exit code 1, one line on stderr. Real processes, one data
  * folder for the database cases; the check value matches pgcrypto's.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,12 +13,10 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { keyCheckValue } from "../../functions/_shared/key-check.ts";
-import { PROJECT_ROOT } from "../../stack/database-setup.ts";
+import { databaseUrl, freePort } from "../../stack/addresses.ts";
 import { startEmbeddedPostgres } from "../../stack/postgres-server.ts";
-import { databaseUrl } from "../support/server-info.ts";
-import { freePort } from "../support/test-stack.ts";
-
-const TSX = join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+import { wrongKey } from "../support/messages.ts";
+import { refusedStart as startRefused, startReady, stop } from "../support/npm-start.ts";
 
 let dataDir: string;
 let port: number;
@@ -32,76 +29,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function spawnStart(dir: string, extraEnv: Record<string, string> = {}): ChildProcess {
-  return spawn(TSX, ["stack/start.ts"], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH!,
-      HOME: process.env.HOME!,
-      SFP_DATA_DIR: dir,
-      PORT: String(port),
-      SFP_DB_PORT: String(dbPort),
-      ...extraEnv,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
-
-/** Runs `npm start` expecting it to stop by itself; a start that gets ready is stopped and fails the test. */
-async function refusedStart(dir: string, extraEnv: Record<string, string> = {}) {
-  const child = spawnStart(dir, extraEnv);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk) => {
-    stdout += chunk;
-    if (stdout.includes("Ready:")) child.kill("SIGINT");
-  });
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill("SIGINT"), reject(new Error(`npm start did not stop:\n${stdout}${stderr}`))), 120_000);
-    child.once("exit", (exitCode) => (clearTimeout(timer), resolve(exitCode)));
-  });
-  return { code, stdout, stderr };
-}
-
-interface Started {
-  child: ChildProcess;
-  output: string;
-  values: Record<string, string>;
-}
-
-async function start(): Promise<Started> {
-  const child = spawnStart(dataDir);
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not get ready:\n${output}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready:")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code}:\n${output}`));
-    });
-  });
-  const values = Object.fromEntries(
-    [...output.matchAll(/^(SFP_[A-Z_]+)=(\S+)$/gm)].map(([, name, value]) => [name, value]),
-  );
-  return { child, output, values };
-}
-
-function stop(started: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    started.child.removeAllListeners("exit");
-    started.child.once("exit", (code) => resolve(code));
-    started.child.kill("SIGINT");
-  });
-}
+// npm start on this file's ports: refused (exits by itself), or ready (tests/support/npm-start.ts).
+const refusedStart = (dir: string, env: Record<string, string> = {}) => startRefused({ dataDir: dir, port, dbPort, env });
+const start = () => startReady({ dataDir, port, dbPort });
 
 async function call(base: string, token: string, method: string, path: string, body?: unknown) {
   const response = await fetch(`${base}/sfp/api${path}`, {
@@ -237,10 +167,7 @@ describe("npm start with a lost or wrong key ring", () => {
     const otherKey = randomBytes(32).toString("base64");
     const run = await refusedStart(dataDir, { SFP_ENCRYPTION_KEYS: `1:${otherKey}` });
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(
-      "Encryption key version 1 of the key ring does not match the key this database was encrypted with: " +
-        "restore the original key for version 1.\n",
-    );
+    expect(run.stderr).toBe(`${wrongKey(1)}.\n`);
     expect(run.stdout + run.stderr).not.toContain(otherKey.slice(0, 12));
     expect(run.stdout + run.stderr).not.toContain(key.slice(0, 12));
     // A version the database never saw, beside the right key, is fine: see the next test.

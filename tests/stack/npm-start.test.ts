@@ -5,21 +5,14 @@
  * the folder with mode 0600 and a warning; Ctrl-C stopping everything; a second start on the
  * same folder reusing it (no migration re-applied, the same key and owner).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../stack/database-setup.ts";
-import { freePort } from "../support/test-stack.ts";
-
-interface Started {
-  child: ChildProcess;
-  output: string;
-  values: Record<string, string>;
-}
+import { freePort } from "../../stack/addresses.ts";
+import { type Started, startReady, stop } from "../support/npm-start.ts";
 
 let dataDir: string;
 let port: number;
@@ -32,43 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function start(): Promise<Started> {
-  const child = spawn(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["stack/start.ts"], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, SFP_DATA_DIR: dataDir, PORT: String(port), SFP_DB_PORT: String(dbPort) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not get ready:\n${output}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready:")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code}:\n${output}`));
-    });
-  });
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  const values = Object.fromEntries(
-    [...output.matchAll(/^(SFP_[A-Z_]+)=(\S+)$/gm)].map(([, name, value]) => [name, value]),
-  );
-  return { child, output, values };
-}
-
-function stop(started: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    started.child.removeAllListeners("exit");
-    started.child.once("exit", (code) => resolve(code));
-    started.child.kill("SIGINT");
-  });
-}
+const start = () => startReady({ dataDir, port, dbPort });
 
 function portOpen(p: number): Promise<boolean> {
   return new Promise((resolve) => {

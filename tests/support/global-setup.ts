@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
+import { databaseUrl } from "../../stack/addresses.ts";
 import { applyMigrations, bootstrapDatabase } from "../../stack/database-setup.ts";
 import { startEmbeddedPostgres } from "../../stack/postgres-server.ts";
-import { databaseUrl, type ServerInfo } from "./server-info.ts";
+import type { ServerInfo } from "./server-info.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

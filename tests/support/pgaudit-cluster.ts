@@ -15,9 +15,9 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import postgres from "postgres";
+import { databaseUrl, freePort } from "../../stack/addresses.ts";
 import { applyMigrations, bootstrapDatabase } from "../../stack/database-setup.ts";
-import { databaseUrl, type ServerInfo } from "./server-info.ts";
-import { freePort } from "./test-stack.ts";
+import type { ServerInfo } from "./server-info.ts";
 
 const run = promisify(execFile);
 

@@ -5,7 +5,9 @@
  * transaction, so one connection serves every actor.
  */
 import postgres from "postgres";
-import { databaseUrl } from "./server-info.ts";
+import { afterAll, beforeAll } from "vitest";
+import { databaseUrl } from "../../stack/addresses.ts";
+import { startedHandle } from "./started-handle.ts";
 import type { TestStack } from "./test-stack.ts";
 
 export type ApiRole = "anon" | "authenticated" | "service_role";
@@ -26,6 +28,20 @@ export function connectAsAuthenticator(stack: TestStack): postgres.Sql {
     }),
     { max: 1, onnotice: () => {} },
   );
+}
+
+/**
+ * A connection as `authenticator` to the stack of useTestStack, for a whole test file: opened
+ * once the stack exists, ended before it stops (call this after useTestStack). Returns a
+ * handle that stands for the connection.
+ */
+export function useAuthenticator(stack: TestStack): postgres.Sql {
+  let api: postgres.Sql | undefined;
+  beforeAll(() => {
+    api = connectAsAuthenticator(stack);
+  });
+  afterAll(() => api?.end());
+  return startedHandle("the authenticator connection", () => api);
 }
 
 export async function asPostgrest<T>(

@@ -12,14 +12,3 @@ export interface ServerInfo {
   dataDir?: string;
   embedded: boolean;
 }
-
-export function databaseUrl(serverUrl: string, database: string, user?: { name: string; password: string }): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  if (user) {
-    url.username = user.name;
-    url.password = user.password;
-  }
-  url.search = "";
-  return url.toString();
-}

@@ -1,15 +1,17 @@
 /**
  * A test file's own stack: a database cloned from the migrated template, and the real
  * Edge Functions served by Deno on a free port, with fresh secrets. Helpers for HTTP calls
- * as each actor, PostgREST-style transactions as `authenticator`, and a clean state per test.
+ * as each actor, and a clean state per test. Most files start with `const stack =
+ * useTestStack()`, which registers the hooks that create, reset and stop it.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import postgres from "postgres";
-import { inject } from "vitest";
+import { afterAll, beforeAll, beforeEach, inject } from "vitest";
+import { databaseUrl, freePort } from "../../stack/addresses.ts";
 import { startFunctionsServer } from "../../stack/functions-server.ts";
 import { serviceRoleKey, userToken } from "../../stack/tokens.ts";
-import { databaseUrl, type ServerInfo } from "./server-info.ts";
+import type { ServerInfo } from "./server-info.ts";
+import { startedHandle } from "./started-handle.ts";
 
 export interface Actor {
   id: string;
@@ -58,17 +60,6 @@ export interface ApiResponse {
   body: any;
   text: string;
   headers: Headers;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export function newKey(): string {
@@ -180,4 +171,26 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
     },
   };
   return stack;
+}
+
+export interface UseTestStackOptions extends TestStackOptions {
+  /** reset() before each test (default true); false where the file's tests share what a beforeAll made. */
+  reset?: boolean;
+}
+
+/**
+ * The preamble of a test file (or of a describe block, for a second stack): a stack created
+ * before its tests, reset before each of them (unless `reset: false`) and stopped after them.
+ * Returns a handle that stands for that stack, to read in tests and hooks (hooks registered
+ * after this call run after the stack's own: after it is created, before it is stopped).
+ */
+export function useTestStack(options: UseTestStackOptions = {}): TestStack {
+  const { reset = true, ...stackOptions } = options;
+  let stack: TestStack | undefined;
+  beforeAll(async () => {
+    stack = await createTestStack(stackOptions);
+  });
+  afterAll(() => stack?.stop());
+  if (reset) beforeEach(() => stack!.reset());
+  return startedHandle("the test stack", () => stack);
 }

@@ -6,13 +6,12 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { databaseUrl } from "../support/server-info.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { databaseUrl } from "../../stack/addresses.ts";
 import { ServerLog } from "../support/server-log.ts";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
+const stack = useTestStack({ reset: false });
 let logMark: number;
 const canary = `canary-${crypto.randomUUID()}`;
 let key: string;
@@ -23,7 +22,6 @@ function secrets(): string[] {
 }
 
 beforeAll(async () => {
-  stack = await createTestStack();
   key = stack.keyring.keys["1"];
   logMark = new ServerLog(stack.server.logFile).mark();
   await stack.api("POST", "/projects", {
@@ -42,7 +40,6 @@ beforeAll(async () => {
   // Push everything to disk: heap and index pages as well as WAL.
   await stack.sql`checkpoint`;
 });
-afterAll(() => stack?.stop());
 
 function pgDumpMajor(): number | undefined {
   try {

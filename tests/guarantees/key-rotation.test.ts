@@ -19,36 +19,31 @@
  * The command runs as a real child process (tsx), against this file's database, logged in as
  * `authenticator` like the functions.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../stack/database-setup.ts";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { spawnCommand } from "../support/commands.ts";
 import { guarded } from "../support/guarded.ts";
-import { databaseUrl } from "../support/server-info.ts";
-import { type ApiResponse, createTestStack, newKey, type TestStack } from "../support/test-stack.ts";
+import { expectError } from "../support/http.ts";
+import { keyNotInRing, wrongKey } from "../support/messages.ts";
+import { type ApiResponse, newKey, useTestStack } from "../support/test-stack.ts";
 
 const ROTATION_TIMEOUT = 120_000;
 
-let stack: TestStack;
+const stack = useTestStack();
 /** Key version 1 (the stack's own key) and a second key, version 2. */
 let k1: string;
 let k2: string;
 /** SFP_ENCRYPTION_KEYS with both versions: 2 is current. */
 let ring12: string;
 
-beforeAll(async () => {
-  stack = await createTestStack();
+beforeAll(() => {
   k1 = stack.keyring.keys["1"];
   k2 = newKey();
   ring12 = `1:${k1},2:${k2}`;
 });
-afterAll(() => stack?.stop());
-beforeEach(async () => {
-  await stack.reset();
-  // Back to the stack's own ring (key version 1 only).
-  await stack.restartFunctions();
-});
+// After the reset: back to the stack's own ring (key version 1 only).
+beforeEach(() => stack.restartFunctions());
 
 // ---------------------------------------------------------------------------------------
 // The command as a child process.
@@ -84,29 +79,8 @@ afterEach(() => {
   running.clear();
 });
 
-/** SUPABASE_DB_URL for the commands: this file's database, as `authenticator`. */
-function commandDatabaseUrl(): string {
-  return databaseUrl(stack.server.superuserUrl, stack.database, {
-    name: "authenticator",
-    password: stack.server.authenticatorPassword,
-  });
-}
-
 function startCommand(script: string, env: Record<string, string>): RunningCommand {
-  const child = spawn(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), [join("commands", script)], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      // Never the developer's local stack (./.data): only what the test hands over.
-      SFP_DATA_DIR: join(PROJECT_ROOT, ".no-local-stack-in-tests"),
-      SUPABASE_DB_URL: commandDatabaseUrl(),
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    // Its own process group, so that a SIGKILL reaches the node process tsx starts too.
-    detached: true,
-  });
+  const child = spawnCommand(stack, script, env, { detached: true });
   running.add(child);
   let stdout = "";
   let stderr = "";
@@ -284,15 +258,6 @@ async function readAudit(): Promise<{ outcome: string; message: string | null; d
   const rows = await stack.sql<any[]>`
     select outcome, message, details from sfp.audit_log where action = 'credentials.read' order by id`;
   return rows.map((row) => ({ ...row }));
-}
-
-const WRONG_KEY_1 =
-  "Encryption key version 1 of the key ring does not match the key this database was encrypted with: restore the original key for version 1";
-
-function expectError(response: ApiResponse, status: number, message: string) {
-  const reasons: Record<number, string> = { 500: "Internal Server Error" };
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({ statusCode: status, message, error: reasons[status] });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -551,11 +516,11 @@ describe("a key version missing from the ring, or a wrong key", () => {
 
     const read = await readAll();
 
-    expectError(read, 500, "Encryption key version 1 is not in the key ring");
+    expectError(read, 500, keyNotInRing(1));
     expect(read.text).not.toContain(k2);
     expect(read.text).not.toContain(k1);
     expect(await readAudit()).toEqual([
-      { outcome: "error", message: "Encryption key version 1 is not in the key ring", details: { code: "SFK01" } },
+      { outcome: "error", message: keyNotInRing(1), details: { code: "SFK01" } },
     ]);
   }, ROTATION_TIMEOUT);
 
@@ -581,10 +546,10 @@ describe("a key version missing from the ring, or a wrong key", () => {
 
     const read = await readAll();
 
-    expectError(read, 500, WRONG_KEY_1);
+    expectError(read, 500, wrongKey(1));
     expect(read.text).not.toContain(wrong);
     expect(read.text).not.toContain(k1);
-    expect(await readAudit()).toEqual([{ outcome: "error", message: WRONG_KEY_1, details: { code: "SFK04" } }]);
+    expect(await readAudit()).toEqual([{ outcome: "error", message: wrongKey(1), details: { code: "SFK04" } }]);
     expect(await keyChecks()).toEqual([{ key_version: 1, check_value: checkValue(k1) }]);
     // The original key restored, the same credential reads as stored.
     await stack.restartFunctions();
@@ -602,7 +567,7 @@ describe("a key version missing from the ring, or a wrong key", () => {
 
     expect(result.code).toBe(1);
     expect(result.stdout).not.toContain("Done:");
-    expect(lines(result.stderr)).toEqual([`Key rotation stopped: ${WRONG_KEY_1} (SFK04)`]);
+    expect(lines(result.stderr)).toEqual([`Key rotation stopped: ${wrongKey(1)} (SFK04)`]);
     expect(result.stdout + result.stderr).not.toContain(wrong);
     expect(result.stdout + result.stderr).not.toContain(k2);
     expect(await storedRows()).toEqual(before);
@@ -629,7 +594,7 @@ describe("a key version missing from the ring, or a wrong key", () => {
 
     expect(readB.status).toBe(200);
     expect(readB.body).toEqual([{ integration_id: b.body.id, provider: "github", auth_type: "pat", credentials: { token: "ghp_b_under_key_two" } }]);
-    expectError(readA, 500, "Encryption key version 1 is not in the key ring");
+    expectError(readA, 500, keyNotInRing(1));
     expect(versions).toEqual([
       { key_version: 1, rows: 2, available: false },
       { key_version: 2, rows: 1, available: true },

@@ -1,6 +1,6 @@
 /**
  * Keys recognised before they are used, calls that carry only the keys they need, and a MAC
- * that binds the auth type (supabase/migrations/20261129100100_key_checks.sql,
+ * that binds the auth type (supabase/migrations/20261201000800_crypto.sql,
  * functions/_shared/keyring.ts). Proves:
  *   - key check values: the first write under a key version records exactly one row in
  *     sfp.key_checks, HMAC-SHA256(key, 'sfp-key-check-v1'), never the key; a different key
@@ -20,44 +20,30 @@
  * Writes and reads go through the real functions server over HTTP, logged in as
  * `authenticator`; tampering is done as the superuser.
  */
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { join } from "node:path";
-import type postgres from "postgres";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type KeyRingArgument, neededKeyVersions, parseKeyRing, withNeededKeys } from "../../functions/_shared/keyring.ts";
-import { PROJECT_ROOT } from "../../stack/database-setup.ts";
 import { getCredentials, refusal } from "../database/rpc.ts";
+import { type CommandOutput, runCommand } from "../support/commands.ts";
 import { guarded } from "../support/guarded.ts";
-import { connectAsAuthenticator } from "../support/postgrest.ts";
-import { databaseUrl } from "../support/server-info.ts";
-import { type ApiResponse, createTestStack, newKey, type TestStack } from "../support/test-stack.ts";
+import { expectError } from "../support/http.ts";
+import { keyNotInRing, wrongKey } from "../support/messages.ts";
+import { useAuthenticator } from "../support/postgrest.ts";
+import { type ApiResponse, newKey, useTestStack } from "../support/test-stack.ts";
 
 const TIMEOUT = 60_000;
 
-let stack: TestStack;
-let api: postgres.Sql;
+const stack = useTestStack();
+const api = useAuthenticator(stack);
 /** Key version 1 (the stack's own key) and a second key. */
 let k1: string;
 let k2: string;
-beforeAll(async () => {
-  stack = await createTestStack();
-  api = connectAsAuthenticator(stack);
+beforeAll(() => {
   k1 = stack.keyring.keys["1"];
   k2 = newKey();
 });
-afterAll(async () => {
-  await api?.end();
-  await stack?.stop();
-});
-beforeEach(async () => {
-  await stack.reset();
-  // Back to the stack's own ring (key version 1 only).
-  await stack.restartFunctions();
-});
-
-const wrongKeyMessage = (version: number) =>
-  `Encryption key version ${version} of the key ring does not match the key this database was encrypted with: restore the original key for version ${version}`;
+// After the reset: back to the stack's own ring (key version 1 only).
+beforeEach(() => stack.restartFunctions());
 
 /** HMAC-SHA256 of 'sfp-key-check-v1' under a base64 master key, computed here. */
 function checkValue(key: string): Buffer {
@@ -107,11 +93,6 @@ async function createIntegration(credentials: Record<string, string> = { token: 
 
 function readAll(): Promise<ApiResponse> {
   return stack.api("GET", "/integrations/credentials", { token: stack.owner.token });
-}
-
-function expectError(response: ApiResponse, message: string, extra: Record<string, unknown> = {}) {
-  expect(response.status, response.text).toBe(500);
-  expect(response.body).toEqual({ statusCode: 500, message, error: "Internal Server Error", ...extra });
 }
 
 /** `text` holds none of these keys, as base64 or hex. */
@@ -168,8 +149,8 @@ describe("key check values", () => {
       body: { credentials: { token: "ghp_never_stored_either" } },
     });
 
-    expectError(created, wrongKeyMessage(1));
-    expectError(changed, wrongKeyMessage(1));
+    expectError(created, 500, wrongKey(1));
+    expectError(changed, 500, wrongKey(1));
     expect(await storedCounts()).toEqual(before);
     expect(await keyChecks()).toEqual(checks);
     const [{ current_version }] = await stack.sql`select current_version from sfp.integrations where id = ${existing.id}`;
@@ -187,13 +168,13 @@ describe("key check values", () => {
     const read = await readAll();
 
     // No integration failed its MAC: the key was refused before any was opened.
-    expectError(read, wrongKeyMessage(1));
+    expectError(read, 500, wrongKey(1));
     expect(await readAudit()).toEqual([expect.objectContaining({
       action: "credentials.read",
       actor_type: "user",
       actor_id: stack.owner.id,
       outcome: "error",
-      message: wrongKeyMessage(1),
+      message: wrongKey(1),
       details: { code: "SFK04" },
     })]);
     expectNoKey([read.text, await auditText(), stack.output()].join("\n"), other, k1);
@@ -228,9 +209,9 @@ describe("partial key rings", () => {
 
     const read = await readAll();
 
-    expectError(read, "Encryption key version 1 is not in the key ring");
+    expectError(read, 500, keyNotInRing(1));
     expect((await readAudit()).map(({ outcome, message, details }) => ({ outcome, message, details }))).toEqual([
-      { outcome: "error", message: "Encryption key version 1 is not in the key ring", details: { code: "SFK01" } },
+      { outcome: "error", message: keyNotInRing(1), details: { code: "SFK01" } },
     ]);
     expectNoKey([read.text, await auditText()].join("\n"), k1, k2);
   }, TIMEOUT);
@@ -269,7 +250,7 @@ describe("partial key rings", () => {
     const result = await getCredentials(stack, api, { provider: "github", context: {}, keyring: onlyTwo });
 
     expect(result).toEqual({
-      outcome: "error", code: "SFK01", message: "Encryption key version 1 is not in the key ring", integration_id: null,
+      outcome: "error", code: "SFK01", message: keyNotInRing(1), integration_id: null,
     });
     expect((await readAudit()).map((row) => [row.outcome, row.details])).toEqual([["error", { code: "SFK01" }]]);
   }, TIMEOUT);
@@ -366,7 +347,7 @@ describe("MAC format 2 binds the auth type", () => {
     const read = await readAll();
 
     const message = `Stored credentials of integration ${stored.id} failed their integrity check`;
-    expectError(read, message, { integrationId: stored.id });
+    expectError(read, 500, message, { integrationId: stored.id });
     expect(read.text).not.toContain(stored.credentials.token);
     expect((await readAudit()).map(({ outcome, message, integration_ids, details }) => ({ outcome, message, integration_ids, details })))
       .toEqual([{ outcome: "error", message, integration_ids: [stored.id], details: { code: "SFK02" } }]);
@@ -421,25 +402,7 @@ describe("MAC format 2 binds the auth type", () => {
 
 // ---------------------------------------------------------------------------------------
 
-/** `npm run keys:rotate` as a child process against this file's database, as `authenticator`. */
-function rotateKeys(keys: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), [join("commands", "rotate-keys.ts")], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      SFP_DATA_DIR: join(PROJECT_ROOT, ".no-local-stack-in-tests"),
-      SUPABASE_DB_URL: databaseUrl(stack.server.superuserUrl, stack.database, {
-        name: "authenticator",
-        password: stack.server.authenticatorPassword,
-      }),
-      SFP_ENCRYPTION_KEYS: keys,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+/** `npm run keys:rotate` against this file's database, as `authenticator`. */
+function rotateKeys(keys: string): Promise<CommandOutput> {
+  return runCommand(stack, "rotate-keys.ts", { SFP_ENCRYPTION_KEYS: keys });
 }

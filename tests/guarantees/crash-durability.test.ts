@@ -13,11 +13,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../stack/addresses.ts";
 import { applyMigrations, authenticatorUrl, bootstrapDatabase } from "../../stack/database-setup.ts";
 import { type FunctionsServer, startFunctionsServer } from "../../stack/functions-server.ts";
 import { type RunningPostgres, startEmbeddedPostgres } from "../../stack/postgres-server.ts";
 import { serviceRoleKey, userToken } from "../../stack/tokens.ts";
-import { freePort, newKey } from "../support/test-stack.ts";
+import { newKey } from "../support/test-stack.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "sfp-crash-"));
 const password = randomBytes(18).toString("base64url");

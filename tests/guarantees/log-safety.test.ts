@@ -10,26 +10,24 @@
  * These tests change server-wide settings; vitest runs files one at a time.
  */
 import postgres from "postgres";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { databaseUrl } from "../support/server-info.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { databaseUrl } from "../../stack/addresses.ts";
+import { expectError } from "../support/http.ts";
+import { jiraIntegration } from "../support/integrations.ts";
+import { LOG_GUARD_REFUSED } from "../support/messages.ts";
 import { ServerLog } from "../support/server-log.ts";
-import { createTestStack, type TestStack } from "../support/test-stack.ts";
+import { type TestStack, useTestStack } from "../support/test-stack.ts";
 
-let stack: TestStack;
+const stack = useTestStack({ env: { SFP_DB_HIDE_PARAMETERS: "false" } });
 let admin: postgres.Sql;
 let log: ServerLog;
 const changed = new Set<string>();
 
-beforeAll(async () => {
-  stack = await createTestStack({ env: { SFP_DB_HIDE_PARAMETERS: "false" } });
+beforeAll(() => {
   admin = postgres(stack.server.superuserUrl, { max: 1, onnotice: () => {} });
   log = new ServerLog(stack.server.logFile);
 });
-afterAll(async () => {
-  await admin?.end();
-  await stack?.stop();
-});
-beforeEach(() => stack.reset());
+afterAll(() => admin?.end());
 afterEach(async () => {
   for (const setting of changed) await admin.unsafe(`alter system reset ${setting}`);
   changed.clear();
@@ -52,21 +50,9 @@ const refusal = (problems: string) =>
   `Credential operations are disabled: the database server would write statement parameters to its log (${problems}). Turn that logging off, or set log_parameter_max_length = 0, log_parameter_max_length_on_error = 0 and pgaudit.log_parameter = off.`;
 
 /** What a client hears instead: no setting named. */
-const CLIENT_REFUSAL =
-  "Credential operations are disabled: the database server's logging settings would record statement parameters. An operator can see which with sfp_api.log_settings_check().";
-
 /** The functions' own log names the settings at fault (and nothing else of the refusal). */
 function expectLoggedDetail(problems: string) {
   expect(stack.output()).toContain(JSON.stringify(refusal(problems)).slice(1, -1));
-}
-
-function jiraIntegration(apiToken: string) {
-  return {
-    provider: "jira",
-    authType: "basic_auth",
-    credentials: { base_url: "https://acme.atlassian.net", username: "ci@acme.test", api_token: apiToken },
-    isGlobal: true,
-  };
 }
 
 async function storedIntegrations(): Promise<number> {
@@ -86,8 +72,7 @@ describe("without hidden parameters, when the settings change under the running 
 
     const response = await stack.api("POST", "/integrations", { token: stack.owner.token, body: jiraIntegration(canary) });
 
-    expect(response.status).toBe(503);
-    expect(response.body).toEqual({ statusCode: 503, message: CLIENT_REFUSAL, error: "Service Unavailable" });
+    expectError(response, 503, LOG_GUARD_REFUSED);
     expectLoggedDetail("log_statement = all");
     expect(await storedIntegrations()).toBe(0);
     if (log.readable) {
@@ -109,13 +94,13 @@ describe("without hidden parameters, when the settings change under the running 
       // Every lane of the server's pool, each on its first request after the reload.
       const read = await stack.api("GET", "/integrations/credentials?provider=jira", { token: stack.owner.token });
       expect(read.status).toBe(503);
-      expect(read.body.message).toBe(CLIENT_REFUSAL);
+      expect(read.body.message).toBe(LOG_GUARD_REFUSED);
     }
     expectLoggedDetail("log_min_duration_statement = 0");
     // Each refused read is audited as an error, with the message the client got, and nothing was read.
     const rows = await stack.sql<{ outcome: string; message: string; integration_ids: string[] }[]>`
       select outcome, message, integration_ids from sfp.audit_log where action = 'credentials.read' order by id`;
-    expect(rows).toEqual(Array(6).fill({ outcome: "error", message: CLIENT_REFUSAL, integration_ids: [] }));
+    expect(rows).toEqual(Array(6).fill({ outcome: "error", message: LOG_GUARD_REFUSED, integration_ids: [] }));
     if (log.readable) {
       const written = await log.since(mark);
       expect(written).toContain("duration:");
@@ -128,7 +113,7 @@ describe("without hidden parameters, when the settings change under the running 
     await setSystem({ log_statement: "all", log_parameter_max_length_on_error: "64" });
     const read = await stack.api("GET", "/integrations/credentials", { token: stack.owner.token });
     expect(read.status).toBe(503);
-    expect(read.body.message).toBe(CLIENT_REFUSAL);
+    expect(read.body.message).toBe(LOG_GUARD_REFUSED);
     expectLoggedDetail("log_statement = all, log_parameter_max_length_on_error = 64B");
     const [check] = await stack.sql`select sfp_api.log_settings_check() as result`;
     expect(check.result).toMatchObject({
@@ -185,7 +170,7 @@ describe("without hidden parameters, when a new connection opens with such setti
 
     const read = await stack.api("GET", "/integrations/credentials?provider=jira", { token: stack.owner.token });
     expect(read.status).toBe(503);
-    expect(read.body.message).toBe(CLIENT_REFUSAL);
+    expect(read.body.message).toBe(LOG_GUARD_REFUSED);
     expectLoggedDetail("log_min_duration_statement = 0");
     if (log.readable) {
       const written = await log.since(mark);
@@ -236,11 +221,7 @@ describe("a statement carrying a key or a secret without its guard", () => {
 });
 
 describe("with hidden parameters (the default)", () => {
-  let hiding: TestStack;
-  beforeAll(async () => {
-    hiding = await createTestStack();
-  });
-  afterAll(() => hiding?.stop());
+  const hiding = useTestStack({ reset: false });
 
   it("logs no key and no secret even with every statement and duration logged", async () => {
     await setSystem({ log_statement: "all", log_min_duration_statement: "0", log_parameter_max_length_on_error: "-1" });

@@ -23,19 +23,15 @@
 import { createHash, randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createIntegration, createProject, expectError } from "../support/http.ts";
+import { jiraIntegration } from "../support/integrations.ts";
+import { LOG_GUARD_REFUSED } from "../support/messages.ts";
 import { ensurePgaudit, type PgauditCluster, startPgauditCluster } from "../support/pgaudit-cluster.ts";
 import { ServerLog } from "../support/server-log.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
 const availability = await ensurePgaudit();
-if (!availability.ok) console.warn(`tests/promises/pgaudit.test.ts skipped: ${availability.reason}`);
-
-const REFUSED = {
-  statusCode: 503,
-  message:
-    "Credential operations are disabled: the database server's logging settings would record statement parameters. An operator can see which with sfp_api.log_settings_check().",
-  error: "Service Unavailable",
-};
+if (!availability.ok) console.warn(`tests/guarantees/pgaudit.test.ts skipped: ${availability.reason}`);
 
 /** A role for pgaudit's object audit: what it may read is what pgaudit logs. */
 const AUDITOR = "sfp_test_auditor";
@@ -137,17 +133,14 @@ describe.skipIf(!availability.ok)("pgaudit and auto_explain keep keys, secrets a
       const canary = `canary-${randomUUID()}`;
 
       const created = await keeping.api("POST", "/integrations", { token: keeping.owner.token, body: jiraIntegration(canary) });
-      expect(created.status).toBe(503);
-      expect(created.body).toEqual(REFUSED);
+      expectError(created, 503, LOG_GUARD_REFUSED);
       for (let i = 0; i < 4; i++) {
         // Every lane of the server's pool (4), each on its first request after the reload.
         const read = await keeping.api("GET", "/integrations/credentials?provider=jira", { token: keeping.owner.token });
-        expect(read.status).toBe(503);
-        expect(read.body).toEqual(REFUSED);
+        expectError(read, 503, LOG_GUARD_REFUSED);
       }
       const byApplication = await keeping.api("GET", "/integrations/credentials?provider=jira", { token: before.token });
-      expect(byApplication.status).toBe(503);
-      expect(byApplication.body).toEqual(REFUSED);
+      expectError(byApplication, 503, LOG_GUARD_REFUSED);
 
       // Read before the superuser's own statements below add to it.
       const written = await log.since(mark);
@@ -169,16 +162,13 @@ describe.skipIf(!availability.ok)("pgaudit and auto_explain keep keys, secrets a
       const canary = `canary-${randomUUID()}`;
 
       const created = await keeping.api("POST", "/integrations", { token: keeping.owner.token, body: jiraIntegration(canary) });
-      expect(created.status).toBe(503);
-      expect(created.body).toEqual(REFUSED);
+      expectError(created, 503, LOG_GUARD_REFUSED);
       for (let i = 0; i < 4; i++) {
         const read = await keeping.api("GET", "/integrations/credentials?provider=jira", { token: keeping.owner.token });
-        expect(read.status).toBe(503);
-        expect(read.body).toEqual(REFUSED);
+        expectError(read, 503, LOG_GUARD_REFUSED);
       }
       const byApplication = await keeping.api("GET", "/integrations/credentials?provider=jira", { token: before.token });
-      expect(byApplication.status).toBe(503);
-      expect(byApplication.body).toEqual(REFUSED);
+      expectError(byApplication, 503, LOG_GUARD_REFUSED);
       // Work that sends no secret goes on, and auto_explain really logs its plans.
       expect((await keeping.api("GET", "/projects", { token: keeping.owner.token })).status).toBe(200);
 
@@ -201,8 +191,7 @@ describe.skipIf(!availability.ok)("pgaudit and auto_explain keep keys, secrets a
         await keeping.restartFunctions(); // new connections pick the settings up
         const mark = log.mark();
         const read = await keeping.api("GET", "/integrations/credentials?provider=jira", { token: keeping.owner.token });
-        expect(read.status).toBe(503);
-        expect(read.body).toEqual(REFUSED);
+        expectError(read, 503, LOG_GUARD_REFUSED);
         expectNoSecrets(await log.since(mark), {
           "the stored canary": before.canary,
           "a key of the key ring": keeping.keyring.keys["1"],
@@ -344,15 +333,6 @@ function settle() {
   return new Promise((resolve) => setTimeout(resolve, 300));
 }
 
-function jiraIntegration(apiToken: string) {
-  return {
-    provider: "jira",
-    authType: "basic_auth",
-    credentials: { base_url: "https://acme.atlassian.net", username: "ci@acme.test", api_token: apiToken },
-    isGlobal: true,
-  };
-}
-
 const sha256Hex = (value: string) => createHash("sha256").update(value).digest("hex");
 
 /**
@@ -361,13 +341,8 @@ const sha256Hex = (value: string) => createHash("sha256").update(value).digest("
  */
 async function seed(stack: TestStack) {
   const canary = `canary-${randomUUID()}`;
-  const project = await stack.api("POST", "/projects", {
-    token: stack.owner.token,
-    body: { identifier: "acme/core", remoteUrl: "https://github.com/acme/core" },
-  });
-  expect(project.status).toBe(201);
-  expect((await stack.api("POST", "/integrations", { token: stack.owner.token, body: jiraIntegration(canary) })).status)
-    .toBe(201);
+  await createProject(stack, "acme/core");
+  await createIntegration(stack, jiraIntegration(canary));
   const token = await stack.api("POST", "/application-tokens", { token: stack.owner.token, body: { name: "ci-main" } });
   expect(token.status).toBe(201);
   return { canary, token: token.body.token as string, tokenHash: sha256Hex(token.body.token) };
