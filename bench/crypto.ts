@@ -22,7 +22,7 @@ export interface PerRowCost {
 const QUERIES = {
   plain: "select sum(octet_length(plain)) from sfp_bench.crypto_rows",
   // $1::text first: the ring arrives as JSON text, as pgbench sends it.
-  ours: "select count(sfp._open(integration_id, 1, key_version, iv, ciphertext, mac, $1::text::jsonb)) from sfp_bench.crypto_rows",
+  ours: "select count(sfp._open(row(integration_id, 1, 'pat', key_version, iv, ciphertext, mac, now(), 2)::sfp.credential_versions, $1::text::jsonb)) from sfp_bench.crypto_rows",
   pgp: "select count(extensions.pgp_sym_decrypt(pgp, $1)) from sfp_bench.crypto_rows",
 } as const;
 
