@@ -10,6 +10,7 @@ import { errorBody } from "../_shared/errors.ts";
 import { createServices } from "../_shared/start.ts";
 import { createApplicationTokensApp } from "../application-tokens/app.ts";
 import { createAuditLogsApp } from "../audit-logs/app.ts";
+import { createDocsApp } from "../docs/app.ts";
 import { createHealthApp } from "../health/app.ts";
 import { createIntegrationsApp } from "../integrations/app.ts";
 import { createProjectsApp } from "../projects/app.ts";
@@ -19,6 +20,7 @@ const services = createServices(Deno.env.toObject());
 const functions: Record<string, Hono<AppEnv>> = {
   "application-tokens": createApplicationTokensApp(services),
   "audit-logs": createAuditLogsApp(services),
+  docs: createDocsApp(services),
   health: createHealthApp(services),
   integrations: createIntegrationsApp(services),
   projects: createProjectsApp(services),
@@ -26,6 +28,8 @@ const functions: Record<string, Hono<AppEnv>> = {
 };
 
 const PREFIX = /^\/(?:functions\/v1|sfp\/api)(\/([^/?]+).*)$/;
+/** The OpenAPI document's own address, answered by the docs function (/sfp/api/docs/openapi.json). */
+const OPENAPI_DOCUMENT = "/sfp/api/openapi.json";
 
 const port = Number(Deno.env.get("PORT") ?? "54321");
 const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
@@ -36,6 +40,7 @@ const server = Deno.serve({
   onListen: ({ hostname, port }) => console.log(`sfp functions listening on http://${hostname}:${port}`),
 }, (request, info) => {
   const url = new URL(request.url);
+  if (url.pathname === OPENAPI_DOCUMENT) url.pathname = "/sfp/api/docs/openapi.json";
   const match = PREFIX.exec(url.pathname);
   const app = match && Object.hasOwn(functions, match[2]) ? functions[match[2]] : undefined;
   if (!match || !app) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { providerSchema } from "../_shared/providers.ts";
+import { timestamp } from "../_shared/responses.ts";
 import { projectIdentifier } from "../_shared/validation.ts";
 
 // The same wording as sfp._token_scope_project_ids and sfp._token_scope_providers, so a client
@@ -32,3 +33,29 @@ export const createApplicationTokenBody = z.strictObject({
 });
 
 export const tokenId = z.uuid({ message: "token id must be a UUID" });
+
+/** An application token's metadata as sfp_api returns it (sfp._application_token_json): never the token. */
+export const applicationToken = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  status: z.enum(["active", "expired", "revoked"]),
+  projects: z.array(z.string()).nullable().meta({ description: "The projects it is limited to; null: not limited to projects" }),
+  providers: z.array(z.string()).nullable().meta({ description: "The providers it is limited to; null: not limited to providers" }),
+  created_by: z.uuid().nullable().meta({ description: "The owner who created it (null when made with the service-role key)" }),
+  created_at: timestamp,
+  expires_at: timestamp,
+  revoked_at: timestamp.nullable(),
+  last_used_at: timestamp.nullable().meta({ description: "Its last use, to the minute" }),
+}).meta({ id: "ApplicationToken" });
+export type ApplicationToken = z.infer<typeof applicationToken>;
+
+/** POST /application-tokens: the metadata with the token, shown this once. */
+export const createdApplicationToken = applicationToken.extend({
+  token: z.string().regex(/^sfp_app_[A-Za-z0-9_-]{64}$/).meta({ description: "`sfp_app_` and 64 URL-safe characters: shown once, never again" }),
+}).meta({ id: "CreatedApplicationToken" });
+export type CreatedApplicationToken = z.infer<typeof createdApplicationToken>;
+
+export const applicationTokenList = z.array(applicationToken);
+export type ApplicationTokenList = z.infer<typeof applicationTokenList>;
+
+export const tokenPath = z.object({ id: tokenId });

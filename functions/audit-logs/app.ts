@@ -1,35 +1,33 @@
 import { createFunctionApp, type Services } from "../_shared/app.ts";
 import { jsonb, type Sql } from "../_shared/database.ts";
+import { on } from "../_shared/openapi.ts";
 import type { RequestContext } from "../_shared/request-context.ts";
 import { queryParams } from "../_shared/validation.ts";
-import { auditLogQuery, filtersOf } from "./schemas.ts";
-
-interface Page {
-  items: unknown[];
-  next_cursor: number | null;
-}
+import { auditLogRoutes as routes } from "./routes.ts";
+import { auditLogQuery, type AuditPage, type AuditVerification, exportQuery, filtersOf, verifyQuery } from "./schemas.ts";
 
 /**
  * /audit-logs: the audit log, newest first, filtered and paged by cursor; an NDJSON export
- * for a SIEM; and the tamper check of its hash chain. Owners only (decided in SQL).
+ * for a SIEM; and the tamper check of its hash chain. Owners only (decided in SQL). Routes as
+ * declared in routes.ts.
  */
 export function createAuditLogsApp(services: Services) {
   const app = createFunctionApp("audit-logs", services);
   const { db } = services;
 
   const page = (sql: Sql, filters: Record<string, string>, cursor: string | null, limit: number, context: RequestContext) =>
-    sql<{ page: Page }[]>`select sfp_api.list_audit_log(filters => ${jsonb(sql, filters)}::jsonb,
+    sql<{ page: AuditPage }[]>`select sfp_api.list_audit_log(filters => ${jsonb(sql, filters)}::jsonb,
       before_id => ${cursor}::bigint, page_size => ${limit}, context => ${jsonb(sql, context)}::jsonb) as page`;
 
-  app.get("/", async (c) => {
+  on(app, routes.list, async (c) => {
     const query = queryParams(c, auditLogQuery);
     const [row] = await db.query((sql) => page(sql, filtersOf(query), query.cursor ?? null, query.limit, c.get("context")));
     return c.json(row.page);
   });
 
   // Every matching row, one JSON object per line, fetched page by page as the client reads.
-  app.get("/export", (c) => {
-    const query = queryParams(c, auditLogQuery.omit({ limit: true }));
+  on(app, routes.export, (c) => {
+    const query = queryParams(c, exportQuery);
     const filters = filtersOf(query);
     const context = c.get("context");
     let cursor: string | null = query.cursor ?? null;
@@ -53,9 +51,9 @@ export function createAuditLogsApp(services: Services) {
 
   // Seals what has committed (once the caller is authorized), then re-walks the whole chain
   // and checks its keyed checkpoints (with the key ring: behind the log guard).
-  app.get("/verify", async (c) => {
-    queryParams(c, auditLogQuery.pick({}));
-    const row = await db.secretQuery<{ result: unknown }>((sql, keyring) =>
+  on(app, routes.verify, async (c) => {
+    queryParams(c, verifyQuery);
+    const row = await db.secretQuery<{ result: AuditVerification }>((sql, keyring) =>
       sql`select sfp_api.verify_audit_log(context => ${jsonb(sql, c.get("context"))}::jsonb,
             keyring => ${keyring}::jsonb) as result`
     );

@@ -2,9 +2,11 @@ import type { Context } from "hono";
 import { jsonb } from "../_shared/database.ts";
 import { type AppEnv, createFunctionApp, type Services } from "../_shared/app.ts";
 import { ApiError } from "../_shared/errors.ts";
+import { on } from "../_shared/openapi.ts";
 import type { Provider } from "../_shared/providers.ts";
 import { jsonBody, parseOrThrow, queryParams } from "../_shared/validation.ts";
 import { auditCredentialRequests } from "./credentials-audit.ts";
+import { integrationRoutes as routes } from "./routes.ts";
 import {
   createIntegrationBody,
   type CredentialsFilter,
@@ -14,6 +16,9 @@ import {
   credentialsResponse,
   expectedVersion,
   integrationId,
+  type IntegrationList,
+  type IntegrationMetadata,
+  type IntegrationWithVersions,
   listIntegrationsQuery,
   rollbackBody,
   updateIntegrationBody,
@@ -22,15 +27,16 @@ import {
 /**
  * /integrations: create and list integrations, and the audited credential read.
  * Each handler is one sfp_api call; roles, scope rules and audit are decided in SQL.
+ * Routes as declared in routes.ts.
  */
 export function createIntegrationsApp(services: Services) {
   const { db, config } = services;
   // Every answer of a credentials route is audited, refusals before the read included.
   const app = createFunctionApp("integrations", services, { around: auditCredentialRequests(services) });
 
-  app.post("/", async (c) => {
+  on(app, routes.create, async (c) => {
     const body = await jsonBody(c, createIntegrationBody);
-    const row = await db.secretQuery<{ integration: unknown }>((sql, keyring) =>
+    const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql, keyring) =>
       sql`select sfp_api.create_integration(
             provider => ${body.provider}, auth_type => ${body.authType},
             credentials => ${jsonb(sql, body.credentials)}::jsonb,
@@ -42,10 +48,10 @@ export function createIntegrationsApp(services: Services) {
     return c.json(row.integration, 201);
   });
 
-  app.get("/", async (c) => {
+  on(app, routes.list, async (c) => {
     const { provider } = queryParams(c, listIntegrationsQuery);
     const [row] = await db.query((sql) =>
-      sql`select sfp_api.list_integrations(provider => ${provider ?? null},
+      sql<{ integrations: IntegrationList }[]>`select sfp_api.list_integrations(provider => ${provider ?? null},
             context => ${jsonb(sql, c.get("context"))}::jsonb) as integrations`
     );
     return c.json(row.integrations);
@@ -63,20 +69,20 @@ export function createIntegrationsApp(services: Services) {
     return c.json(credentialsResponse(row.result));
   };
 
-  app.get("/credentials", (c) => readCredentials(c, queryParams(c, credentialsFilter)));
+  on(app, routes.readCredentials, (c) => readCredentials(c, queryParams(c, credentialsFilter)));
   // The older documented form: POST with {provider?, project?} as JSON.
-  app.post("/credentials", async (c) => readCredentials(c, await jsonBody(c, credentialsFilter)));
+  on(app, routes.readCredentialsByPost, async (c) => readCredentials(c, await jsonBody(c, credentialsFilter)));
 
   // One integration: its metadata (with the version as ETag), changes, rollback, deletion.
-  app.get("/:id", async (c) => {
+  on(app, routes.get, async (c) => {
     const id = parseOrThrow(integrationId, c.req.param("id"));
     const [row] = await db.query((sql) =>
-      sql`select sfp_api.get_integration(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
+      sql<{ integration: IntegrationWithVersions }[]>`select sfp_api.get_integration(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
     );
     return withVersion(c, row.integration);
   });
 
-  app.patch("/:id", async (c) => {
+  on(app, routes.update, async (c) => {
     const id = parseOrThrow(integrationId, c.req.param("id"));
     const body = await jsonBody(c, updateIntegrationBody);
     const expected = expectedVersion(c.req.header("if-match"), body.version);
@@ -85,11 +91,13 @@ export function createIntegrationsApp(services: Services) {
       // New credentials must fit the integration's provider and (new or current) auth type,
       // which only the database knows: one read first. The pair is then written together.
       const [row] = await db.query((sql) =>
-        sql`select sfp_api.get_integration(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
+        sql<{ integration: IntegrationWithVersions }[]>`select sfp_api.get_integration(id => ${id}::uuid,
+          context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
       );
-      const current = row.integration as { provider: Provider; auth_type: string };
+      const current = row.integration;
       authType ??= current.auth_type;
-      const problem = credentialsProblem(current.provider, authType, body.credentials);
+      // Stored through create, which accepts only the providers of providers.ts.
+      const problem = credentialsProblem(current.provider as Provider, authType, body.credentials);
       if (problem) throw new ApiError(400, problem);
     } else if (authType !== undefined) {
       throw new ApiError(400, "authType can only change together with credentials");
@@ -106,7 +114,7 @@ export function createIntegrationsApp(services: Services) {
     return withVersion(c, row.integration);
   });
 
-  app.post("/:id/rollback", async (c) => {
+  on(app, routes.rollback, async (c) => {
     const id = parseOrThrow(integrationId, c.req.param("id"));
     const body = await jsonBody(c, rollbackBody);
     const expected = expectedVersion(c.req.header("if-match"), undefined);
@@ -119,19 +127,15 @@ export function createIntegrationsApp(services: Services) {
     return withVersion(c, row.integration);
   });
 
-  app.delete("/:id", async (c) => {
+  on(app, routes.delete, async (c) => {
     const id = parseOrThrow(integrationId, c.req.param("id"));
     const [row] = await db.query((sql) =>
-      sql`select sfp_api.delete_integration(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
+      sql<{ integration: IntegrationMetadata }[]>`select sfp_api.delete_integration(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
     );
     return c.json(row.integration);
   });
 
   return app;
-}
-
-interface IntegrationMetadata {
-  version: number;
 }
 
 /** The integration's metadata, with its version as the ETag a later If-Match can send. */

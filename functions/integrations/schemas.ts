@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApiError } from "../_shared/errors.ts";
 import { credentialsSchemaFor, type Provider, providerSchema } from "../_shared/providers.ts";
+import { jsonObjectOut, timestamp } from "../_shared/responses.ts";
 import { describeIssues, projectIdentifier } from "../_shared/validation.ts";
 
 const slug = /^[a-z][a-z0-9_]{0,39}$/;
@@ -10,7 +11,7 @@ const authTypeName = z.string().regex(slug, "authType must be a lowercase name s
 const jsonObject = z.custom<Record<string, unknown>>(
   (value) => typeof value === "object" && value !== null && !Array.isArray(value),
   { message: "must be a JSON object" },
-);
+).meta({ type: "object", additionalProperties: true });
 
 /**
  * POST /integrations, as documented (camelCase); the older snake_case spellings auth_type
@@ -138,7 +139,7 @@ export type CredentialsFilter = z.infer<typeof credentialsFilter>;
 
 /** What sfp_api.get_credentials returns: an outcome, never an exception, so refusals stay audited. */
 export type CredentialsOutcome =
-  | { outcome: "granted"; credentials: unknown[] }
+  | { outcome: "granted"; credentials: CredentialsList }
   | { outcome: "denied"; reason: "unauthenticated" | "forbidden"; message: string }
   | { outcome: "not_found"; message: string }
   | { outcome: "invalid"; message: string }
@@ -146,7 +147,7 @@ export type CredentialsOutcome =
 
 const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403 } as const;
 
-export function credentialsResponse(result: CredentialsOutcome): unknown[] {
+export function credentialsResponse(result: CredentialsOutcome): CredentialsList {
   switch (result.outcome) {
     case "granted":
       return result.credentials;
@@ -162,3 +163,45 @@ export function credentialsResponse(result: CredentialsOutcome): unknown[] {
       throw new ApiError(500, result.message, result.integration_id ? { integrationId: result.integration_id } : {});
   }
 }
+
+/** An integration's metadata as sfp_api returns it (sfp._integration_json): never its credentials. */
+export const integrationMetadata = z.object({
+  id: z.uuid(),
+  provider: z.string(),
+  auth_type: z.string(),
+  is_global: z.boolean(),
+  projects: z.array(z.string()).meta({ description: "The identifiers of the projects it is scoped to (empty when global)" }),
+  config: jsonObjectOut,
+  version: z.int().meta({ description: "Its current version; every change makes a new one" }),
+  created_at: timestamp,
+  updated_at: timestamp,
+}).meta({ id: "Integration" });
+export type IntegrationMetadata = z.infer<typeof integrationMetadata>;
+
+/** GET /integrations/{id}: the metadata with the kept version numbers. */
+export const integrationWithVersions = integrationMetadata.extend({
+  versions: z.array(z.int()).meta({ description: "The version numbers kept, ascending (a rollback may go back to any)" }),
+}).meta({ id: "IntegrationWithVersions" });
+export type IntegrationWithVersions = z.infer<typeof integrationWithVersions>;
+
+export const integrationList = z.array(integrationMetadata);
+export type IntegrationList = z.infer<typeof integrationList>;
+
+/** One integration's credentials as a read returns them: exactly as stored. */
+export const credentialsEntry = z.object({
+  integration_id: z.uuid(),
+  provider: z.string(),
+  auth_type: z.string(),
+  credentials: jsonObjectOut.meta({ description: "Exactly as stored; their shape is the provider's and auth type's" }),
+}).meta({ id: "Credentials" });
+export const credentialsList = z.array(credentialsEntry);
+export type CredentialsList = z.infer<typeof credentialsList>;
+
+export const integrationPath = z.object({ id: integrationId });
+
+/** The check-and-set header of PATCH and rollback. */
+export const ifMatchHeader = z.object({
+  "if-match": z.string().optional().meta({
+    description: 'The version the change expects to be current, as the ETag shows it ("3"); 409 when it is not',
+  }),
+});

@@ -1,51 +1,53 @@
 import { jsonb } from "../_shared/database.ts";
 import { createFunctionApp, type Services } from "../_shared/app.ts";
+import { on } from "../_shared/openapi.ts";
 import { jsonBody, parseOrThrow, projectIdentifier, queryParams } from "../_shared/validation.ts";
-import { createProjectBody, deleteProjectQuery, noQuery } from "./schemas.ts";
+import { projectRoutes as routes } from "./routes.ts";
+import { createProjectBody, deleteProjectQuery, noQuery, type Project, type ProjectList } from "./schemas.ts";
 
 /**
  * /projects: register, list and read projects. Each handler is one sfp_api call; roles and
- * errors are decided in SQL.
+ * errors are decided in SQL. Routes as declared in routes.ts.
  */
 export function createProjectsApp(services: Services) {
   const app = createFunctionApp("projects", services);
   const { db } = services;
 
-  app.post("/", async (c) => {
+  on(app, routes.create, async (c) => {
     const body = await jsonBody(c, createProjectBody);
     const [row] = await db.query((sql) =>
-      sql`select sfp_api.create_project(
+      sql<{ project: Project }[]>`select sfp_api.create_project(
             identifier => ${body.identifier}, remote_url => ${body.remoteUrl},
             context => ${jsonb(sql, c.get("context"))}::jsonb) as project`
     );
     return c.json(row.project, 201);
   });
 
-  app.get("/", async (c) => {
+  on(app, routes.list, async (c) => {
     queryParams(c, noQuery);
     const [row] = await db.query((sql) =>
-      sql`select sfp_api.list_projects(context => ${jsonb(sql, c.get("context"))}::jsonb) as projects`
+      sql<{ projects: ProjectList }[]>`select sfp_api.list_projects(context => ${jsonb(sql, c.get("context"))}::jsonb) as projects`
     );
     return c.json(row.projects);
   });
 
   // The identifier arrives URL-encoded ("acme%2Fcore"); an unencoded "acme/core" matches too.
-  app.get("/:identifier{.+}", async (c) => {
+  on(app, routes.get, async (c) => {
     queryParams(c, noQuery);
     const identifier = parseOrThrow(projectIdentifier, c.req.param("identifier"));
     const [row] = await db.query((sql) =>
-      sql`select sfp_api.get_project(identifier => ${identifier},
+      sql<{ project: Project }[]>`select sfp_api.get_project(identifier => ${identifier},
             context => ${jsonb(sql, c.get("context"))}::jsonb) as project`
     );
     return c.json(row.project);
   });
 
   // ?force=true also removes the scope of integrations scoped to this project alone.
-  app.delete("/:identifier{.+}", async (c) => {
+  on(app, routes.delete, async (c) => {
     const { force } = queryParams(c, deleteProjectQuery);
     const identifier = parseOrThrow(projectIdentifier, c.req.param("identifier"));
     const [row] = await db.query((sql) =>
-      sql`select sfp_api.delete_project(identifier => ${identifier}, force => ${force === "true"},
+      sql<{ project: Project }[]>`select sfp_api.delete_project(identifier => ${identifier}, force => ${force === "true"},
             context => ${jsonb(sql, c.get("context"))}::jsonb) as project`
     );
     return c.json(row.project);
