@@ -77,17 +77,20 @@ export async function takeOverDataFolder(dataDir: string, clusterDir: string): P
   }
   const stopped: string[] = [];
   const postgresPid = postmasterPid(clusterDir);
-  if (isAlive(postgresPid)) {
-    if (state?.postgresPid !== postgresPid) {
-      throw new Error(`Another PostgreSQL server is running on the data folder ${dataDir} (PID ${postgresPid}): stop it first.`);
-    }
+  const postgresOrphaned = isAlive(postgresPid);
+  if (postgresOrphaned && state?.postgresPid !== postgresPid) {
+    throw new Error(`Another PostgreSQL server is running on the data folder ${dataDir} (PID ${postgresPid}): stop it first.`);
+  }
+  // The functions server first, as at a normal stop: once its database is gone it would log,
+  // find its launcher's end of the pipe closed, and die on its own, unnamed.
+  const denoOrphaned = state?.denoPid !== undefined && isAlive(state.denoPid) &&
+    commandLine(state.denoPid).includes("functions/_local/serve.ts");
+  if (denoOrphaned) await stopProcess(state!.denoPid!, "SIGTERM");
+  if (postgresOrphaned) {
     await stopProcess(postgresPid!, "SIGINT"); // fast shutdown: what was committed stays
     stopped.push(`PostgreSQL (PID ${postgresPid})`);
   }
-  if (state?.denoPid && isAlive(state.denoPid) && commandLine(state.denoPid).includes("functions/_local/serve.ts")) {
-    await stopProcess(state.denoPid, "SIGTERM");
-    stopped.push(`the functions server (PID ${state.denoPid})`);
-  }
+  if (denoOrphaned) stopped.push(`the functions server (PID ${state!.denoPid})`);
   clearLauncherState(dataDir);
   return stopped;
 }
