@@ -722,7 +722,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -815,7 +815,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -891,7 +891,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -966,7 +966,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1040,7 +1040,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1105,7 +1105,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1172,7 +1172,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1268,7 +1268,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1369,7 +1369,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1642,7 +1642,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1718,7 +1718,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1843,7 +1843,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1957,7 +1957,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2022,7 +2022,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2121,7 +2121,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2197,7 +2197,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2284,7 +2284,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2340,7 +2340,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2450,7 +2450,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2497,7 +2497,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,7 +2607,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2692,7 +2692,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal Server Error: An unexpected failure: "Internal Server Error (request <id>)"; the functions' log has what identifies it */
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
                 headers: {
                     [name: string]: unknown;

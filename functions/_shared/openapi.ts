@@ -58,7 +58,7 @@ export const BODY_ERRORS = {
 
 /** The statuses of failures any route that reaches the database can answer. */
 const SERVER_ERRORS = {
-  500: "An unexpected failure: \"Internal Server Error (request <id>)\"; the functions' log has what identifies it",
+  500: "An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it",
   503: "The database cannot be reached: \"The database is unavailable; retry later\", with `Retry-After: 2`",
 } as const;
 

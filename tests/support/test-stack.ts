@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import { databaseUrl, freePort } from "../../stack/addresses.ts";
 import { startFunctionsServer } from "../../stack/functions-server.ts";
 import { serviceRoleKey, userToken } from "../../stack/tokens.ts";
+import { assertResponse } from "./contract.ts";
 import type { ServerInfo } from "./server-info.ts";
 import { startedHandle } from "./started-handle.ts";
 
@@ -37,7 +38,10 @@ export interface TestStack {
   outsider: Actor;
   /** Everything the Deno server printed so far. */
   output(): string;
-  /** Fetch against /sfp/api (or /functions/v1 with `prefix`). */
+  /**
+   * Fetch against /sfp/api (or /functions/v1 with `prefix`). Every answer is checked against
+   * docs/openapi.json (tests/support/contract.ts): one the document does not describe throws.
+   */
   api(method: string, path: string, options?: ApiOptions): Promise<ApiResponse>;
   /** Empties every table of the credential store (the audit log included) and recreates the actors. */
   reset(): Promise<void>;
@@ -53,6 +57,11 @@ export interface ApiOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   prefix?: "/sfp/api" | "/functions/v1";
+  /**
+   * False: the answer is not checked against docs/openapi.json, for a deliberately raw request
+   * whose answer the document cannot describe. SFP_CONTRACT=0 turns the check off everywhere.
+   */
+  contract?: boolean;
 }
 
 export interface ApiResponse {
@@ -61,6 +70,9 @@ export interface ApiResponse {
   text: string;
   headers: Headers;
 }
+
+/** Whether api() checks answers against docs/openapi.json (on unless SFP_CONTRACT=0). */
+const CONTRACT_CHECK = process.env.SFP_CONTRACT !== "0";
 
 export function newKey(): string {
   return randomBytes(32).toString("base64");
@@ -132,7 +144,7 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
     member,
     outsider,
     output: () => output,
-    async api(method, path, { token, body, rawBody, headers = {}, prefix = "/sfp/api" } = {}) {
+    async api(method, path, { token, body, rawBody, headers = {}, prefix = "/sfp/api", contract = true } = {}) {
       const requestHeaders: Record<string, string> = { ...headers };
       if (token !== null && token !== undefined) requestHeaders.authorization = `Bearer ${token}`;
       let payload: string | undefined = rawBody;
@@ -146,6 +158,7 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
       try {
         parsed = JSON.parse(text);
       } catch { /* not JSON: tests look at text */ }
+      if (contract && CONTRACT_CHECK) assertResponse(method, `${prefix}${path}`, response.status, response.headers.get("content-type"), text);
       return { status: response.status, body: parsed, text, headers: response.headers };
     },
     async reset() {
