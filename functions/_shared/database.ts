@@ -94,27 +94,36 @@ export class Database {
    */
   private open(): Promise<Sql[]> {
     if (this.lanes) return Promise.resolve(this.lanes);
-    this.opening ??= (async () => {
-      if (!this.config.hideParameters) return this.connect([]);
-      const lanes = this.connect([...HIDDEN_PARAMETERS, ...HIDDEN_PGAUDIT_PARAMETERS]);
-      try {
-        await lanes[0]`select 1`;
+    if (!this.opening) {
+      // Only the opening still in force installs its lanes: one given up on (onLane) does not.
+      const opening: Promise<Sql[]> = this.openLanes().then((lanes) => {
+        if (this.opening === opening) this.lanes = lanes;
         return lanes;
-      } catch (error) {
-        const { code, message } = error as { code?: string; message?: string };
-        if (code !== "42501" || !message?.includes("pgaudit")) return lanes; // not ours to decide: the request fails as usual
-        await Promise.all(lanes.map((lane) => lane.end({ timeout: 1 })));
-        console.warn(JSON.stringify({
-          level: "warn",
-          message: "The login role may not set pgaudit.log_parameter; sessions start without it (credential work is refused while pgaudit would log arguments)",
-        }));
-        return this.connect(HIDDEN_PARAMETERS);
-      }
-    })().then((lanes) => (this.lanes = lanes), (error) => {
-      this.opening = undefined;
-      throw error;
-    });
+      }, (error) => {
+        if (this.opening === opening) this.opening = undefined;
+        throw error;
+      });
+      this.opening = opening;
+    }
     return this.opening;
+  }
+
+  private async openLanes(): Promise<Sql[]> {
+    if (!this.config.hideParameters) return this.connect([]);
+    const lanes = this.connect([...HIDDEN_PARAMETERS, ...HIDDEN_PGAUDIT_PARAMETERS]);
+    try {
+      await lanes[0]`select 1`;
+      return lanes;
+    } catch (error) {
+      const { code, message } = error as { code?: string; message?: string };
+      if (code !== "42501" || !message?.includes("pgaudit")) return lanes; // not ours to decide: the request fails as usual
+      await Promise.all(lanes.map((lane) => lane.end({ timeout: 1 })));
+      console.warn(JSON.stringify({
+        level: "warn",
+        message: "The login role may not set pgaudit.log_parameter; sessions start without it (credential work is refused while pgaudit would log arguments)",
+      }));
+      return this.connect(HIDDEN_PARAMETERS);
+    }
   }
 
   /**
@@ -122,7 +131,19 @@ export class Database {
    * (see the class comment). A connection error is answered 503 too (errors.ts).
    */
   private async onLane<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
-    const lanes = this.lanes ?? await this.withDeadline(this.open());
+    let lanes = this.lanes;
+    if (!lanes) {
+      try {
+        lanes = await this.withDeadline(this.open());
+      } catch (error) {
+        if (error !== DEADLINE) throw error;
+        // Opening hangs (a pooler that never answers): start over on the next request.
+        const opening = this.opening;
+        this.opening = undefined;
+        opening?.then((stuck) => Promise.all(stuck.map((lane) => lane.end({ timeout: 0 })))).catch(() => {});
+        throw databaseUnavailable();
+      }
+    }
     const index = this.next;
     this.next = (this.next + 1) % lanes.length;
     const lane = lanes[index];
@@ -178,11 +199,13 @@ export class Database {
   }
 
   private async pipelined<T>(sql: Sql, run: (sql: Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+    // Built before anything is queued: a statement that fails to build leaves no open transaction.
+    const call = run(sql);
     // Queued synchronously on the lane's one connection: written together, run in order.
     const steps = [
       sql`begin`.execute(),
       sql`select sfp_api.guard_log_safety()`.execute(),
-      run(sql).execute(),
+      call.execute(),
       sql`commit`.execute(),
     ];
     const results = await Promise.allSettled(steps);

@@ -18,6 +18,8 @@ interface Pending {
 
 export class RefusalLimiter {
   private windowStart = 0;
+  /** Which window this is: a reservation given back in a later one gives back nothing. */
+  private generation = 0;
   private readonly refusedByAddress = new Map<string, number>();
   private pending = new Map<string, Pending>();
   private readonly timer: ReturnType<typeof setInterval>;
@@ -42,12 +44,12 @@ export class RefusalLimiter {
    */
   reserve(address: string, now = Date.now()): { settle(refused: boolean): void } {
     this.roll(now);
-    const window = this.windowStart;
+    const generation = this.generation;
     this.refusedByAddress.set(address, (this.refusedByAddress.get(address) ?? 0) + 1);
     return {
       settle: (refused) => {
-        if (refused || window !== this.windowStart) return; // a new window started from zero
-        this.refusedByAddress.set(address, (this.refusedByAddress.get(address) ?? 1) - 1);
+        if (refused || generation !== this.generation) return; // a new window started from zero
+        this.refusedByAddress.set(address, Math.max(0, (this.refusedByAddress.get(address) ?? 0) - 1));
       },
     };
   }
@@ -78,5 +80,6 @@ export class RefusalLimiter {
     void this.flush();
     this.refusedByAddress.clear();
     this.windowStart = start;
+    this.generation++;
   }
 }

@@ -18,12 +18,14 @@ import { clientAddress, requestContext, type RequestContext } from "../_shared/r
 export function auditCredentialRequests(services: Services): MiddlewareHandler<AppEnv> {
   const { db, refusals, config } = services;
   return async (c, next) => {
-    if (!c.req.path.endsWith("/credentials") || !["GET", "POST"].includes(c.req.method)) return next();
+    // HEAD runs the GET route (hono): it is a read too.
+    if (!c.req.path.endsWith("/credentials") || !["GET", "HEAD", "POST"].includes(c.req.method)) return next();
     const address = clientAddress(c, c.env?.remoteAddr, config.trustedProxyHops) ?? "unknown";
     const retryAfter = refusals.retryAfter(address);
     if (retryAfter !== null) {
       const context = requestContext(c, undefined, c.get("requestId"), c.env?.remoteAddr, config.trustedProxyHops);
-      const filter = await givenFilter(c);
+      // The body is not read here: the size cap has not run yet, and the row is aggregated.
+      const filter = c.req.method === "POST" ? {} : await givenFilter(c);
       refusals.limited(address, RATE_LIMITED, (count) =>
         auditRow(c, "denied", RATE_LIMITED, filter, context, { count, aggregated: true }));
       return c.json(errorBody(429, RATE_LIMITED), 429, { "retry-after": String(retryAfter) });
@@ -32,9 +34,12 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
     // Counted before it is answered (and released unless refused), so that requests in flight
     // at once cannot pass the limit together.
     const slot = refusals.reserve(address);
-    await next();
+    try {
+      await next();
+    } finally {
+      slot.settle(c.res.status === 401 || c.res.status === 413);
+    }
     const status = c.res.status;
-    slot.settle(status === 401 || status === 413);
     if (c.get("audited")) return;
 
     const message = await messageOf(c.res);

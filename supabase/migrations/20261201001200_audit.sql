@@ -451,9 +451,18 @@ begin
   insert into sfp.audit_chain_anchor (seq, chain_hash) values (v_last.seq, v_last.chain_hash)
   on conflict (id) do update set seq = excluded.seq, chain_hash = excluded.chain_hash, pruned_at = now();
 
-  perform sfp._audit(_prune_sealed_audit_rows.actor, 'audit.prune', 'succeeded', _prune_sealed_audit_rows.context,
-    details => jsonb_build_object('before', _prune_sealed_audit_rows.before, 'pruned', v_count, 'anchor_seq', v_last.seq,
-                                  'anchor_hash', encode(v_last.chain_hash, 'hex')));
+  -- Its own audit row, written here rather than through sfp._audit: code the migrating role
+  -- owns and may replace must never run as sfp_audit_owner.
+  insert into sfp.audit_log (actor_type, actor_id, actor_email, actor_role, actor_token_id, actor_token_name,
+                             action, outcome, ip, user_agent, request_id, details)
+  values ((_prune_sealed_audit_rows.actor).kind, (_prune_sealed_audit_rows.actor).user_id,
+          (_prune_sealed_audit_rows.actor).email, (_prune_sealed_audit_rows.actor).role,
+          (_prune_sealed_audit_rows.actor).token_id, (_prune_sealed_audit_rows.actor).token_name,
+          'audit.prune', 'succeeded',
+          left(_prune_sealed_audit_rows.context ->> 'ip', 64), left(_prune_sealed_audit_rows.context ->> 'user_agent', 512),
+          left(_prune_sealed_audit_rows.context ->> 'request_id', 128),
+          jsonb_build_object('before', _prune_sealed_audit_rows.before, 'pruned', v_count, 'anchor_seq', v_last.seq,
+                             'anchor_hash', encode(v_last.chain_hash, 'hex'), 'session_user', session_user));
   return jsonb_build_object('pruned', v_count, 'anchor_seq', v_last.seq);
 end;
 $$;
@@ -532,10 +541,8 @@ begin
   execute format('grant execute on function sfp._prune_sealed_audit_rows(timestamptz, sfp.actor, jsonb) to %I', current_user);
 end
 $$;
--- What the pruning function calls as its owner to audit itself (sfp._hash_audit_row, the
--- row-hash trigger, runs as its own owner: it is SECURITY DEFINER).
-grant execute on function sfp._audit(sfp.actor, text, text, jsonb, uuid[], text, text, text, jsonb),
-  sfp._request_meta(jsonb) to sfp_audit_owner;
+-- The pruning function calls no function of the migrating role's (its audit row is a plain
+-- insert; sfp._hash_audit_row, the row-hash trigger, runs as its own owner: SECURITY DEFINER).
 
 -- Belt and braces: nothing in the private schema is executable by an API role.
 revoke all on all functions in schema sfp from public, anon, authenticated, service_role;

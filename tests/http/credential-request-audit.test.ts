@@ -374,6 +374,21 @@ describe("one audit row per credentials request, whatever its answer", () => {
     expect(post.rows[0]).toMatchObject({ outcome: "denied", actor_type: "anonymous", provider: "jira", project: "x".repeat(255) });
   });
 
+  it("HEAD runs the read too: without a token, 401 and one 'denied' row, like GET", async () => {
+    // HEAD is not a documented operation: the contract check has nothing to hold it to.
+    const sent = await send("HEAD", `${CREDENTIALS}?provider=github&project=acme/core`, { token: null, contract: false });
+    expect(sent.status).toBe(401);
+    expect(sent.rows).toHaveLength(1);
+    expect(sent.rows[0]).toMatchObject({
+      actor_type: "anonymous",
+      action: "credentials.read",
+      outcome: "denied",
+      provider: "github",
+      project: "acme/core",
+      message: MISSING_TOKEN,
+    });
+  });
+
   it("401: a revoked application token is a 'denied' row that names the token", async () => {
     await seed();
     const token = await applicationToken("ci-revoked");
