@@ -93,8 +93,19 @@ async function verifyJwt(
   throw new ApiError(401, `Invalid token: no verification key configured for algorithm ${named}`);
 }
 
-function digest(value: string): Promise<Uint8Array> {
-  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)).then((d) => new Uint8Array(d));
+function digest(value: string | Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value;
+  return crypto.subtle.digest("SHA-256", bytes).then((d) => new Uint8Array(d));
+}
+
+/**
+ * What names an application token where its hash must not go (a call refused while the
+ * database may log parameters): the hex SHA-256 of the token's SHA-256. SQL finds the token
+ * by it (sfp_api.audit_credentials_request); it cannot be used as the token or its hash.
+ */
+export async function applicationFingerprint(tokenHash: string): Promise<string> {
+  const hash = new Uint8Array(tokenHash.match(/../g)!.map((pair) => parseInt(pair, 16)));
+  return toHex(await digest(hash));
 }
 
 /** A claim worth recording: a short string PostgreSQL can store, else nothing. */

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Services } from "../_shared/app.ts";
+import { applicationFingerprint } from "../_shared/auth.ts";
 import { jsonb } from "../_shared/database.ts";
 import { DATABASE_UNAVAILABLE, errorBody } from "../_shared/errors.ts";
 import { clientAddress, requestContext, type RequestContext } from "../_shared/request-context.ts";
@@ -60,7 +61,7 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
     );
     const caller = c.get("caller");
     const auditContext = caller?.kind === "application"
-      ? { ...context, application: undefined, application_fingerprint: await sha256Hex(hexBytes(caller.tokenHash)) }
+      ? { ...context, application: undefined, application_fingerprint: await applicationFingerprint(caller.tokenHash) }
       : { ...context };
     await auditRow(c, outcome, message, filter, auditContext, {});
   };
@@ -110,13 +111,4 @@ async function givenFilter(c: Context<AppEnv>): Promise<Filter> {
 async function messageOf(response: Response): Promise<string> {
   const body = await response.clone().json().catch(() => null) as { message?: unknown } | null;
   return typeof body?.message === "string" ? body.message.slice(0, 200) : `HTTP ${response.status}`;
-}
-
-function hexBytes(hex: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(hex.match(/../g)!.map((pair) => parseInt(pair, 16)));
-}
-
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
