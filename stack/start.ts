@@ -3,23 +3,26 @@
  *   1. PostgreSQL: the embedded server in $SFP_DATA_DIR (default ./.data), or DATABASE_URL.
  *   2. sql/bootstrap.sql (what Supabase already has), then supabase/migrations through the
  *      real Supabase CLI (`supabase db push --db-url ...`; applied migrations are skipped).
- *   3. The local owner (created once), and Deno serving every Edge Function on
- *      127.0.0.1:$PORT (default 54321) at /functions/v1/<fn>/... and /sfp/api/<fn>/....
+ *   3. The local owner (created once), and Deno serving every Edge Function at
+ *      /functions/v1/<fn>/... and /sfp/api/<fn>/... on a loopback port of its own, behind the
+ *      gateway (stack/gateway.ts: timeouts, header cap) on 127.0.0.1:$PORT (default 54321).
  *   Before step 2 changes anything, the key ring is settled: from SFP_ENCRYPTION_KEYS or
  *   secrets.json; generated only when the database holds no credentials; refused when it
  *   holds credentials and there is none, or when a version's key does not match the
  *   database's check value (sfp.key_checks).
  * Prints SFP_SERVER_URL=, SFP_SERVER_TOKEN= and SFP_SERVICE_ROLE_KEY= when ready. A refusal or
  * failure: its message alone on stderr (no stack trace), exit code 1.
- * Ctrl-C stops Deno, then PostgreSQL.
+ * Ctrl-C stops the gateway, Deno, then PostgreSQL.
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { keyCheckValue } from "../functions/_shared/key-check.ts";
 import { parseKeyRing } from "../functions/_shared/keyring.ts";
+import { freePort } from "./addresses.ts";
 import { applyMigrations, authenticatorUrl, bootstrapDatabase, PROJECT_ROOT } from "./database-setup.ts";
 import { startFunctionsServer } from "./functions-server.ts";
+import { gatewayLimits, type GatewayLimits, startGateway } from "./gateway.ts";
 import { type RunningPostgres, startEmbeddedPostgres } from "./postgres-server.ts";
 import {
   clearLauncherState,
@@ -50,7 +53,9 @@ function fail(error: unknown): never {
 
 async function main() {
   const clusterDir = join(dataDir, "postgres");
+  let limits: GatewayLimits;
   try {
+    limits = gatewayLimits(process.env);
     // Start-up faults as one line each, before anything starts (stack/preflight.ts).
     requireWritableFolder(dataDir);
     const stopped = await takeOverDataFolder(dataDir, clusterDir);
@@ -129,7 +134,10 @@ async function main() {
       SUPABASE_SERVICE_ROLE_KEY: serviceKey,
       SFP_ENCRYPTION_KEYS: keys.encryptionKeys,
       ...pick(process.env, ["SUPABASE_URL", "SUPABASE_JWKS", "SFP_DB_ROLE", "SFP_DB_POOL_SIZE", "SFP_ENCRYPTION_KEY_CURRENT", "SFP_MAX_BODY_BYTES"]),
-    }, port);
+      // Deno listens on a loopback port of its own behind the gateway, which appends the
+      // client's address to X-Forwarded-For: the audit and the rate limit see the client.
+      SFP_TRUSTED_PROXY_HOPS: "1",
+    }, await freePort());
     stops.push(server.stop);
     if (!process.env.DATABASE_URL) writeLauncherState(dataDir, { ...launcher, denoPid: server.process.pid });
     server.process.once("exit", (code) => {
@@ -137,6 +145,8 @@ async function main() {
       say(`The functions server exited (code ${code}); stopping.`);
       stopAll().then(() => process.exit(1));
     });
+    const gateway = await startGateway({ host: "127.0.0.1", port, upstream: server.url, limits });
+    stops.push(gateway.stop);
     if (!process.env.DATABASE_URL) {
       superviseDatabase(() => database, (restarted) => {
         database = restarted;
@@ -150,11 +160,11 @@ async function main() {
     }
 
     say("");
-    say(`SFP_SERVER_URL=${server.url}`);
+    say(`SFP_SERVER_URL=${gateway.url}`);
     say(`SFP_SERVER_TOKEN=${await userToken(secrets.jwtSecret, { id: secrets.ownerId, email: secrets.ownerEmail })}`);
     say(`SFP_SERVICE_ROLE_KEY=${serviceKey}`);
     say("");
-    say(`Ready: ${server.url}/sfp/api/... (the owner token above lasts 24 hours; restart for a new one). Ctrl-C stops.`);
+    say(`Ready: ${gateway.url}/sfp/api/... (the owner token above lasts 24 hours; restart for a new one). Ctrl-C stops.`);
   } catch (error) {
     await stopAll();
     fail(error);

@@ -88,6 +88,16 @@ describe("npm start", () => {
     });
   });
 
+  it("answers through its gateway: 431 with the JSON error body for headers over 16 KiB", async () => {
+    const response = await fetch(`${first.values.SFP_SERVER_URL}/sfp/api/health`, { headers: { "x-big": "a".repeat(16_384) } });
+    expect(response.status).toBe(431);
+    expect(await response.json()).toEqual({
+      statusCode: 431,
+      message: "Request headers exceed 16384 bytes",
+      error: "Request Header Fields Too Large",
+    });
+  });
+
   it("stops everything on Ctrl-C", async () => {
     expect(await stop(first)).toBe(0);
     expect(await portOpen(port)).toBe(false);

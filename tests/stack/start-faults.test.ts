@@ -106,6 +106,13 @@ describe("npm start's start-up faults", () => {
     }
   });
 
+  it("a malformed HTTP limit: one line naming the variable and not its value, exit 1", async () => {
+    const refused = await refusedStart({ ...options(), env: { SFP_HEADERS_TIMEOUT_MS: "ten-seconds" } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^SFP_HEADERS_TIMEOUT_MS: [^\n]+\n$/);
+    expect(refused.stderr).not.toContain("ten-seconds");
+  });
+
   it("a data folder it cannot write: one line naming the folder, exit 1", async () => {
     const readOnly = "/sys/fs/sfp-cannot-write"; // sysfs: not writable, even for root
     const refused = await refusedStart({ ...options(), dataDir: readOnly });
