@@ -1,177 +1,17 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PerRowCost } from "./crypto.ts";
-import type { DataSetCounts, SeedReport } from "./seed.ts";
-import type { BenchSettings } from "./settings.ts";
+import { computeRatios, ratio, type Results, sizes } from "./results.ts";
 import type { LoadResult } from "./stats.ts";
+import { show, type Target } from "./targets.ts";
 
 /**
- * Everything one run measured, the ratios between figures of the same run (the only
- * figures worth comparing across runs on these shared machines), the targets' verdicts,
- * and their renderings: a terminal table, bench/results/<date>.json and
- * bench/results/latest.md (linked from docs/performance.md).
+ * A run's renderings: a terminal table, and the files under bench/results/ (linked from
+ * docs/performance.md): latest.json (every figure, and the targets as {name, value, limit,
+ * met, ...}) and latest.md from every run, and <date>.json from full runs only, so that a
+ * quick run never replaces the day's full one.
  */
-export interface ReadsAt {
-  clients: number;
-  floorSelect?: LoadResult;
-  floorAudited?: LoadResult;
-  rpc?: LoadResult;
-  rpcLarge?: LoadResult;
-  httpAuth?: LoadResult;
-  http?: LoadResult;
-  httpLarge?: LoadResult;
-}
-
-export interface Results {
-  startedAt: string;
-  finishedAt: string;
-  durationSeconds: number;
-  environment: {
-    postgres: string;
-    postgresServer: "embedded" | "BENCH_DATABASE_URL";
-    serverSettings: Record<string, string>;
-    cores: number;
-    cpu: string;
-    os: string;
-    node: string;
-    deno: string;
-    pgbench?: string;
-    wrk?: string;
-  };
-  settings: BenchSettings & { readRequest: string };
-  dataSets: { small: DataSetCounts; large?: DataSetCounts; seeding?: SeedReport };
-  reads: ReadsAt[];
-  writes: { clients: number; result: LoadResult }[];
-  crypto: { pgbench?: { plain: LoadResult; ours: LoadResult; pgp: LoadResult }; perRow?: PerRowCost };
-  /** One call of the audit sealer with nothing to seal, after the reads, ms. */
-  sealer?: { smallMs: number; largeMs: number };
-  skipped: string[];
-  ratios?: ReturnType<typeof computeRatios>;
-  targets?: Verdict[];
-}
-
-export interface Verdict {
-  target: string;
-  value: string;
-  met: boolean | null;
-  verdict: string;
-}
-
-/** 100000 -> "100k", 10 -> "10": how the data sets are named in tables and targets. */
-export function compact(count: number): string {
-  if (count >= 1_000_000 && count % 100_000 === 0) return `${count / 1_000_000}M`;
-  if (count >= 1_000 && count % 100 === 0) return `${count / 1_000}k`;
-  return count.toLocaleString("en-US");
-}
-
-const sizes = (results: Results) => ({
-  small: compact(results.dataSets.small.integrations),
-  large: compact(results.dataSets.large?.integrations ?? results.settings.scale.integrations),
-});
-
-const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
-
-export function computeRatios(results: Results) {
-  return {
-    reads: results.reads.map((r) => ({
-      clients: r.clients,
-      floorAuditedTpsOverFloorSelect: ratio(r.floorAudited?.tps, r.floorSelect?.tps),
-      rpcTpsOverFloorAudited: ratio(r.rpc?.tps, r.floorAudited?.tps),
-      rpcP50OverFloorAudited: ratio(r.rpc?.p50Ms, r.floorAudited?.p50Ms),
-      rpcP99OverFloorAudited: ratio(r.rpc?.p99Ms, r.floorAudited?.p99Ms),
-      httpTpsOverRpc: ratio(r.http?.tps, r.rpc?.tps),
-      httpTpsOverFloorAudited: ratio(r.http?.tps, r.floorAudited?.tps),
-      httpP50OverFloorAudited: ratio(r.http?.p50Ms, r.floorAudited?.p50Ms),
-      httpP99OverFloorAudited: ratio(r.http?.p99Ms, r.floorAudited?.p99Ms),
-      httpTpsOverHttpAuth: ratio(r.http?.tps, r.httpAuth?.tps),
-      httpAuthTpsOverFloorAudited: ratio(r.httpAuth?.tps, r.floorAudited?.tps),
-      scaleRpcP50: ratio(r.rpcLarge?.p50Ms, r.rpc?.p50Ms),
-      scaleRpcTps: ratio(r.rpcLarge?.tps, r.rpc?.tps),
-      scaleHttpP50: ratio(r.httpLarge?.p50Ms, r.http?.p50Ms),
-      scaleHttpTps: ratio(r.httpLarge?.tps, r.http?.tps),
-    })),
-    writes: results.writes.map((w) => {
-      const floor = results.reads.find((r) => r.clients === w.clients)?.floorAudited;
-      return { clients: w.clients, tpsOverFloorAudited: ratio(w.result.tps, floor?.tps), p50OverFloorAudited: ratio(w.result.p50Ms, floor?.p50Ms) };
-    }),
-    crypto: {
-      // Cost of a by-key read relative to reading the plain text: the inverse of throughput.
-      pgbenchOursOverPlain: ratio(results.crypto.pgbench?.plain.tps, results.crypto.pgbench?.ours.tps),
-      pgbenchPgpOverPlain: ratio(results.crypto.pgbench?.plain.tps, results.crypto.pgbench?.pgp.tps),
-      perRowOursOverPlain: ratio(results.crypto.perRow?.oursUs, results.crypto.perRow?.plainUs),
-      perRowPgpOverPlain: ratio(results.crypto.perRow?.pgpUs, results.crypto.perRow?.plainUs),
-      perRowPgpOverOurs: ratio(results.crypto.perRow?.pgpUs, results.crypto.perRow?.oursUs),
-    },
-  };
-}
 
 const x = (value?: number, digits = 2) => (value === undefined ? "-" : `${value.toFixed(digits)}x`);
-
-/** "met (0.97 >= 0.90)" or "missed: 0.79 < 0.90 (short by 12%)". */
-type Show = (value: number) => string;
-
-function atLeast(target: string, value: number | undefined, floor: number, show: Show = x): Verdict {
-  if (value === undefined) return { target, value: "-", met: null, verdict: "not measured" };
-  const met = value >= floor;
-  return {
-    target,
-    value: show(value),
-    met,
-    verdict: met
-      ? `met (${show(value)} >= ${show(floor)})`
-      : `missed: ${show(value)} < ${show(floor)} (short by ${((1 - value / floor) * 100).toFixed(0)}%)`,
-  };
-}
-
-function atMost(target: string, value: number | undefined, ceiling: number, show: Show = x): Verdict {
-  if (value === undefined) return { target, value: "-", met: null, verdict: "not measured" };
-  const met = value <= ceiling;
-  return {
-    target,
-    value: show(value),
-    met,
-    verdict: met
-      ? `met (${show(value)} <= ${show(ceiling)})`
-      : `missed: ${show(value)} > ${show(ceiling)} (over by ${((value / ceiling - 1) * 100).toFixed(0)}%)`,
-  };
-}
-
-export function judge(results: Results): Verdict[] {
-  const r = computeRatios(results);
-  const at = (clients: number) => r.reads.find((row) => row.clients === clients);
-  const reads = (clients: number) => results.reads.find((row) => row.clients === clients);
-  const ms = (value: number) => `${value.toFixed(2)} ms`;
-  const { small, large } = sizes(results);
-  const verdicts: Verdict[] = [];
-  for (const row of r.reads) {
-    verdicts.push(atLeast(`credentials RPC tps >= 90% of floor (b), ${row.clients} client(s)`, row.rpcTpsOverFloorAudited, 0.9));
-  }
-  verdicts.push(atMost("crypto per row <= 3x a plain read of the row (by-key select, pgbench, 1 client)", r.crypto.pgbenchOursOverPlain, 3));
-  // Inside a scan a plain read costs a fraction of a microsecond: this one compares the
-  // crypto with almost nothing, and is reported for completeness (see the crypto table).
-  verdicts.push(atMost("crypto per row <= 3x a plain read of the row (in-SQL, per row of a scan)", r.crypto.perRowOursOverPlain, 3, (v) => x(v, 1)));
-  verdicts.push(atLeast("HTTP reads >= 60% of the RPC's tps, 8 clients", at(8)?.httpTpsOverRpc, 0.6));
-  verdicts.push(atLeast("HTTP reads >= 45% of the RPC's tps, 1 client", at(1)?.httpTpsOverRpc, 0.45));
-  verdicts.push(atMost("HTTP read p50 < 3 ms, 8 clients", reads(8)?.http?.p50Ms, 3, ms));
-  for (const row of results.reads) {
-    if (!row.http || !row.floorAudited) continue;
-    verdicts.push({
-      target: `HTTP read p99 next to floor (b)'s p99, ${row.clients} client(s)`,
-      value: `${ms(row.http.p99Ms)} vs ${ms(row.floorAudited.p99Ms)}`,
-      met: null,
-      verdict: `reported: ${x(row.http.p99Ms / row.floorAudited.p99Ms)} floor (b)`,
-    });
-  }
-  for (const row of r.reads) {
-    verdicts.push(atMost(`scale: RPC p50 at ${large} / at ${small} integrations <= 1.2, ${row.clients} client(s)`, row.scaleRpcP50, 1.2));
-  }
-  for (const row of r.reads) {
-    verdicts.push(atMost(`scale: HTTP p50 at ${large} / at ${small} integrations <= 1.2, ${row.clients} client(s)`, row.scaleHttpP50, 1.2));
-  }
-  return verdicts;
-}
-
-// ---- rendering ---------------------------------------------------------------------------
 
 const num = (value?: number) => (value === undefined ? "-" : Math.round(value).toLocaleString("en-US"));
 const msText = (value?: number) => (value === undefined ? "-" : value < 10 ? value.toFixed(2) : value.toFixed(1));
@@ -200,15 +40,18 @@ function readsTable(results: Results): Table {
       ]);
     };
     line("floor (a) select by key", at.floorSelect, "");
-    line("floor (b) select + audit insert, 1 tx", at.floorAudited, `tps ${x(q.floorAuditedTpsOverFloorSelect)} floor (a)`);
+    line("floor (b) select + audit insert, 1 tx", at.floorAudited, at.floorSelect ? `tps ${x(q.floorAuditedTpsOverFloorSelect)} floor (a)` : "");
     line(`credentials RPC, ${small} integrations`, at.rpc, "");
     line(`credentials RPC, ${large} integrations`, at.rpcLarge, `p50 ${x(q.scaleRpcP50)} small`);
     line("HTTP /health/auth (no DB)", at.httpAuth, "");
     line(`HTTP credentials, ${small} integrations`, at.http, `tps ${x(q.httpTpsOverRpc)} RPC`);
     line(`HTTP credentials, ${large} integrations`, at.httpLarge, `p50 ${x(q.scaleHttpP50)} small`);
   }
+  const rowSizes = results.auditRowSizes;
   return {
-    title: "Credential reads (ratios to floor (b) at the same client count)",
+    title: "Credential reads (ratios to floor (b) at the same client count)" + (rowSizes
+      ? `; floor (b)'s audit row: ${Math.round(rowSizes.floorBytes)} bytes, the RPC's: ${Math.round(rowSizes.rpcBytes)} bytes`
+      : ""),
     header: ["clients", "scenario", "tps", "p50 ms", "p99 ms", "tps/(b)", "p50/(b)", "p99/(b)", "compared"],
     rows,
     right: [0, 2, 3, 4, 5, 6, 7],
@@ -267,12 +110,32 @@ function dataTable(results: Results): Table {
   };
 }
 
-function targetsTable(verdicts: Verdict[]): Table {
+/**
+ * The targets this run measured; the others are counted in the title, grouped by why (all of
+ * them are in latest.json, with met null), so that a quick run's table stays short.
+ */
+function targetsTable(targets: Target[]): Table {
+  const measured = targets.filter((t) => t.met !== null);
+  const met = measured.filter((t) => t.met).length;
+  const absent = new Map<string, number>();
+  for (const t of targets) if (t.met === null) absent.set(t.verdict, (absent.get(t.verdict) ?? 0) + 1);
+  const notMeasured = [...absent].map(([why, count]) => `${count} ${why.replace(/^not measured: /, "")}`).join(", ");
   return {
-    title: "Targets",
+    title: `Targets: ${met} met, ${measured.length - met} missed` + (absent.size ? `; not measured: ${notMeasured}` : ""),
     header: ["target", "value", "verdict"],
-    rows: verdicts.map((v) => [v.target, v.value, v.verdict]),
+    rows: measured.map((t) => [t.name, show(t.value!, t.unit), t.verdict]),
     right: [],
+  };
+}
+
+function auditListingTable(results: Results): Table {
+  return {
+    title: `Audit listing on the large data set (GET /sfp/api/audit-logs, one filter, first page of 100, 1 client, as the owner)`,
+    header: ["filter", "request", "rows on page", "more pages", "rps", "p50 ms", "p99 ms"],
+    rows: results.auditListing.map((run) => [
+      run.filter, run.path, String(run.page.items), run.page.more ? "yes" : "no", num(run.result.tps), msText(run.result.p50Ms), msText(run.result.p99Ms),
+    ]),
+    right: [2, 4, 5, 6],
   };
 }
 
@@ -294,6 +157,7 @@ function renderMarkdown(table: Table): string {
 function tables(results: Results): Table[] {
   const list = [readsTable(results)];
   if (results.writes.length) list.push(writesTable(results));
+  if (results.auditListing.length) list.push(auditListingTable(results));
   if (results.crypto.perRow || results.crypto.pgbench) list.push(cryptoTable(results));
   list.push(dataTable(results));
   list.push(targetsTable(results.targets ?? []));
@@ -310,9 +174,14 @@ function environmentLine(results: Results): string {
     `${results.settings.seconds} s per run after ${results.settings.warmup} s of warm-up; functions pool SFP_DB_POOL_SIZE=${results.settings.poolSize}.`;
 }
 
+const MODES = {
+  full: "`npm run bench` (full run)",
+  quick: "`npm run bench -- --quick` (quick run: small data set, no floor (a), scale, audit listing or crypto)",
+};
+
 export function renderMarkdownReport(results: Results): string {
   return [
-    `### Measured ${results.startedAt.slice(0, 10)} with \`npm run bench\``,
+    `### Measured ${results.startedAt.slice(0, 10)} with ${MODES[results.settings.mode]}`,
     "",
     environmentLine(results),
     `Read measured: \`${results.settings.readRequest}\` as the owner (one credential returned, audited).`,
@@ -324,11 +193,12 @@ export function renderMarkdownReport(results: Results): string {
   ].join("\n");
 }
 
-export function writeResults(results: Results, dir: string): { json: string; markdown: string } {
+/** Writes latest.json and latest.md, and a full run's <date>.json; returns the paths written. */
+export function writeResults(results: Results, dir: string): string[] {
   mkdirSync(dir, { recursive: true });
-  const json = join(dir, `${results.startedAt.slice(0, 10)}.json`);
-  const markdown = join(dir, "latest.md");
-  writeFileSync(json, JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(markdown, renderMarkdownReport(results));
-  return { json, markdown };
+  const json = JSON.stringify(results, null, 2) + "\n";
+  const files: [string, string][] = [[join(dir, "latest.json"), json], [join(dir, "latest.md"), renderMarkdownReport(results)]];
+  if (results.settings.mode === "full") files.unshift([join(dir, `${results.startedAt.slice(0, 10)}.json`), json]);
+  for (const [path, text] of files) writeFileSync(path, text);
+  return files.map(([path]) => path);
 }

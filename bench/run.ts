@@ -3,8 +3,9 @@
  * side by side in one run. These shared 2-core machines drift, so every figure is also
  * reported as a ratio to a baseline measured minutes apart at most, in the same run.
  *
- *   1. floors: (a) a select of a stored jsonb row by key; (b) the same plus one audit-sized
- *      insert in one durable transaction, pipelined in one round trip like the server's reads
+ *   1. floors: (a) a select of a stored jsonb row by key; (b) the same plus one audit row as
+ *      large as the real one, in one durable transaction, pipelined in one round trip like
+ *      the server's reads
  *   2. the credentials RPC exactly as the Edge Functions send it (authenticator, session
  *      options, role, guard + call pipelined, claims and key ring as bind parameters)
  *   3. the same read over HTTP against the real Deno server, next to an authenticated no-op
@@ -12,23 +13,31 @@
  *   5. crypto alone: sfp._open against pgp_sym_decrypt and the plain text, per row
  *   6. scale: 2. and 3. on 10 integrations and on 100,000 (10,000 projects, 5M audit rows),
  *      interleaved at each client count so drift hits both alike
+ *   7. the audit listing's first page on the 5M rows, filtered by project, actor, token and
+ *      integration
+ * `npm run bench -- --quick` runs only floor (b), 2., 3. (the read) and 4., on the small
+ * data set, at 1 and 8 clients: under 2 minutes, for use while developing.
  * pgbench and wrk run as processes of their own; this process only waits on them.
- * Output: a table here, bench/results/<date>.json and bench/results/latest.md.
- * Exits non-zero only when something fails to run, never because a target is missed.
+ * Output: a table here, bench/results/latest.json and latest.md, and for a full run
+ * bench/results/<date>.json. Exits non-zero only when something fails to run, never
+ * because a target is missed.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { databaseUrl } from "../stack/addresses.ts";
 import { authenticatorUrl, PROJECT_ROOT } from "../stack/database-setup.ts";
+import { auditListingRequests, checkAuditPage } from "./audit-listing.ts";
+import { checkedReads, checkedWrites, checkHttp, checkRpc, compareAuditRowSizes } from "./checks.ts";
 import { measurePerRowCost } from "./crypto.ts";
 import { createCryptoRows, createSmallDataSet, READ, settle, WRITES_PROJECT } from "./fixtures.ts";
 import { type Connection, runPgbench } from "./pgbench.ts";
 import { stopChildren } from "./processes.ts";
-import { compact, computeRatios, judge, type ReadsAt, renderTerminal, type Results, writeResults } from "./report.ts";
-import { countDataSet, sealAuditBacklog, seedLargeDataSet } from "./seed.ts";
+import { renderTerminal, writeResults } from "./report.ts";
+import { compact, computeRatios, type ReadsAt, type Results } from "./results.ts";
+import { countDataSet, type SeedReport, sealAuditBacklog, seedLargeDataSet } from "./seed.ts";
 import { loadSettings } from "./settings.ts";
 import {
   cloneDatabase,
@@ -40,12 +49,14 @@ import {
   ownerContext,
   ownerToken,
   QUIET_OPTIONS,
+  REQUEST_META,
   SERVER_SESSION_OPTIONS,
   type Server,
   startFunctions,
   startServer,
   superuserSql,
 } from "./stack.ts";
+import { judge } from "./targets.ts";
 import { type LoadResult, median } from "./stats.ts";
 import { denoVersion, findPgbench, findWrk } from "./tools.ts";
 import { runWrk } from "./wrk.ts";
@@ -81,14 +92,15 @@ const describe = (r: LoadResult) =>
   `${Math.round(r.tps).toLocaleString("en-US")} tps, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`;
 
 async function main(): Promise<number> {
-  const settings = loadSettings();
+  const settings = loadSettings(process.argv.slice(2));
+  const full = settings.mode === "full";
   const started = new Date();
   workDir = mkdtempSync(join(tmpdir(), "sfp-bench-"));
   const work = workDir;
   teardown.push(async () => rmSync(work, { recursive: true, force: true }));
   const skipped: string[] = [];
 
-  say("sfp integrations benchmark");
+  say(full ? "sfp integrations benchmark (full run)" : "sfp integrations benchmark (quick run: floor (b), credentials RPC, HTTP read and writes, small data set)");
   const pgbench = await findPgbench(say);
   const wrk = await findWrk(say);
   if (!pgbench.path) {
@@ -99,14 +111,18 @@ async function main(): Promise<number> {
     say(`SKIPPING the HTTP scenarios: ${wrk.missing}`);
     skipped.push(`HTTP scenarios (${wrk.missing})`);
   }
-  const runsPerClientCount = (pgbench.path ? 5 : 0) + (wrk.path ? 3 : 0);
-  const estimate = (settings.clients.length * runsPerClientCount + (pgbench.path ? 3 : 0)) * (settings.seconds + settings.warmup);
-  say(`${settings.clients.length} client counts (${settings.clients.join(", ")}), ${settings.seconds} s per run after ${settings.warmup} s of warm-up: about ${Math.round(estimate / 60)} min of load, plus setup and seeding (about 4 min for 5M audit rows on 2 cores).`);
+  // Runs per client count: floor (a), floor (b), RPC small and large, writes; HTTP auth,
+  // small and large. Then once: three crypto selects, four audit listings.
+  const runsPerClientCount = (pgbench.path ? (full ? 5 : 3) : 0) + (wrk.path ? (full ? 3 : 1) : 0);
+  const runsOnce = full ? (pgbench.path ? 3 : 0) + (wrk.path ? 4 : 0) : 0;
+  const estimate = (settings.clients.length * runsPerClientCount + runsOnce) * (settings.seconds + settings.warmup);
+  say(`${settings.clients.length} client counts (${settings.clients.join(", ")}), ${settings.seconds} s per run after ${settings.warmup} s of warm-up: about ${Math.round(estimate / 60)} min of load, plus setup` +
+    (full ? " and seeding (about 4 min for 5M audit rows on 2 cores)." : " (under 30 s)."));
 
   const secrets = generateSecrets();
   const secretValues = [secrets.keyringJson, secrets.encryptionKeys, secrets.pgpPassword, secrets.authenticatorPassword, secrets.jwtSecret];
 
-  // 1. The server and the two data sets.
+  // 1. The server and the data sets: the small one, and for a full run the large one.
   let t0 = performance.now();
   const server: Server = await startServer(settings.databaseUrl);
   teardown.push(server.stop);
@@ -115,23 +131,29 @@ async function main(): Promise<number> {
   const prefix = server.embedded ? "sfp_bench" : `sfp_bench_${randomBytes(4).toString("hex")}`;
   const small = `${prefix}_small`;
   const large = `${prefix}_large`;
-  if (!server.embedded) teardown.push(() => dropDatabases(server, [small, large]));
+  if (!server.embedded) teardown.push(() => dropDatabases(server, full ? [small, large] : [small]));
 
   const smallUrl = await createMigratedDatabase(server, small, secrets);
   const { readIntegrationId } = await createSmallDataSet(smallUrl, secrets);
-  await createCryptoRows(smallUrl, secrets, settings.cryptoRows);
+  if (full) await createCryptoRows(smallUrl, secrets, settings.cryptoRows);
   await settle(smallUrl);
   const smallCounts = await countDataSet(smallUrl);
-  say(`Small data set ready (bootstrap, migrations, 10 integrations, floors, ${settings.cryptoRows} crypto rows) in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+  say(`Small data set ready (bootstrap, migrations, 10 integrations, floors${full ? `, ${settings.cryptoRows} crypto rows` : ""}) in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
 
-  t0 = performance.now();
-  const largeUrl = await cloneDatabase(server, small, large);
-  say(`Seeding the large data set (${settings.scale.integrations.toLocaleString("en-US")} integrations, ${settings.scale.projects.toLocaleString("en-US")} projects, ${settings.scale.auditRows.toLocaleString("en-US")} audit rows):`);
-  const seeding = await seedLargeDataSet(largeUrl, secrets, settings.scale, say);
-  say(`Large data set ready in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+  let largeUrl: string | undefined;
+  let seeding: SeedReport | undefined;
+  if (full) {
+    t0 = performance.now();
+    largeUrl = await cloneDatabase(server, small, large);
+    say(`Seeding the large data set (${settings.scale.integrations.toLocaleString("en-US")} integrations, ${settings.scale.projects.toLocaleString("en-US")} projects, ${settings.scale.auditRows.toLocaleString("en-US")} audit rows):`);
+    seeding = await seedLargeDataSet(largeUrl, secrets, settings.scale, say);
+    say(`Large data set ready in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+  }
+  const databases = full ? [small, large] : [small];
+  const urls = largeUrl ? [smallUrl, largeUrl] : [smallUrl];
 
   const smallSize = compact(smallCounts.integrations);
-  const largeSize = compact(seeding.counts.integrations);
+  const largeSize = compact(seeding?.counts.integrations ?? settings.scale.integrations);
   const environment = await describeEnvironment(smallUrl, server, pgbench.version, wrk.version);
   say(`${environment.postgres}; ${environment.cores} cores; Node ${environment.node}; ${environment.deno}`);
 
@@ -156,8 +178,8 @@ async function main(): Promise<number> {
   };
   if (wrk.path) {
     // Fail now rather than after minutes of pgbench.
-    for (const database of [small, large]) await withFunctions(database, async () => {});
-    say("Deno serves the functions on each data set: one HTTP read and one /health/auth answered as expected.");
+    for (const database of databases) await withFunctions(database, async () => {});
+    say(`Deno serves the functions on ${full ? "each data set" : "the small data set"}: one HTTP read and one /health/auth answered as expected.`);
   }
 
   // What pgbench connects as: the floors and crypto as the superuser, the RPCs as the server does.
@@ -166,8 +188,8 @@ async function main(): Promise<number> {
     server: (database: string): Connection =>
       connectionOf(authenticatorUrl(databaseUrl(server.superuserUrl, database), secrets.authenticatorPassword), SERVER_SESSION_OPTIONS),
   };
-  for (const url of [smallUrl, largeUrl]) await checkRpc(as, url, server, secrets);
-  say("The credentials RPC answers as authenticator/service_role with one credential on both data sets.");
+  for (const url of urls) await checkRpc(as, url, server, secrets);
+  say(`The credentials RPC answers as authenticator/service_role with one credential on ${full ? "both data sets" : "the small data set"}.`);
 
   const context = ownerContext(secrets);
   const pg = (name: string, script: string, clients: number, connection: Connection, variables: Record<string, string> = {}) =>
@@ -182,24 +204,29 @@ async function main(): Promise<number> {
       logDir: work,
       secrets: secretValues,
     });
+  const http = (name: string, functions: Functions, path: string, clients: number) =>
+    runWrk(wrk.path!, { name, url: functions.server.url + path, clients, token, warmup: settings.warmup, seconds: settings.seconds, workDir: work });
   const rpcVariables = { provider: READ.provider, project: READ.project, context, keyring: secrets.keyringJson };
-  const floorVariables = { owner_id: secrets.owner.id, owner_email: secrets.owner.email, integration_id: readIntegrationId, project: READ.project };
-  const audit = { small: superuserSql(smallUrl), large: superuserSql(largeUrl) };
+  const floorVariables = {
+    owner_id: secrets.owner.id, owner_email: secrets.owner.email, integration_id: readIntegrationId, project: READ.project, ...REQUEST_META,
+  };
+  const audit = { small: superuserSql(smallUrl), large: largeUrl ? superuserSql(largeUrl) : undefined };
   teardown.push(async () => {
     await audit.small.end();
-    await audit.large.end();
+    await audit.large?.end();
   });
 
   // The audit rows a scenario left are sealed (untimed) before the next one starts; the Deno
   // servers' own sealers seal what a run writes while it runs, as they would in service.
   const sealBacklogs = async () => {
     await sealAuditBacklog(audit.small);
-    await sealAuditBacklog(audit.large);
+    if (audit.large) await sealAuditBacklog(audit.large);
   };
 
   // 3. Reads: every scenario at one client count, then the next, so that the ratios at a
   // client count compare runs made within a minute or so of each other.
   const reads: ReadsAt[] = [];
+  let auditRowSizes: Results["auditRowSizes"];
   for (const clients of settings.clients) {
     say(`\n${clients} client(s):`);
     const at: ReadsAt = { clients };
@@ -210,34 +237,60 @@ async function main(): Promise<number> {
       say(`  ${label.padEnd(38)} ${describe(at[key]!)}`);
     };
     if (pgbench.path) {
-      await step("floor (a) select by key", "floorSelect", () => pg(`floor-a-${clients}`, "floor-select.sql", clients, as.superuser(smallUrl)));
+      if (full) await step("floor (a) select by key", "floorSelect", () => pg(`floor-a-${clients}`, "floor-select.sql", clients, as.superuser(smallUrl)));
       await step("floor (b) select + audit insert", "floorAudited", () =>
         checkedWrites(audit.small, "sfp_bench.audit_floor", "floor (b)", () =>
           pg(`floor-b-${clients}`, "floor-audited.sql", clients, as.superuser(smallUrl), floorVariables)));
       await step(`credentials RPC, ${smallSize} integrations`, "rpc", () =>
         checkedReads(audit.small, "RPC (small)", () => pg(`rpc-small-${clients}`, "credentials-rpc.sql", clients, as.server(small), rpcVariables)));
-      await step(`credentials RPC, ${largeSize} integrations`, "rpcLarge", () =>
-        checkedReads(audit.large, "RPC (large)", () => pg(`rpc-large-${clients}`, "credentials-rpc.sql", clients, as.server(large), rpcVariables)));
+      // Checked once both have written rows: before any other figure, so a floor that got
+      // cheaper than the real row fails the run at its first client count.
+      auditRowSizes ??= await compareAuditRowSizes(audit.small);
+      if (audit.large) {
+        const largeAudit = audit.large;
+        await step(`credentials RPC, ${largeSize} integrations`, "rpcLarge", () =>
+          checkedReads(largeAudit, "RPC (large)", () => pg(`rpc-large-${clients}`, "credentials-rpc.sql", clients, as.server(large), rpcVariables)));
+      }
     }
     if (wrk.path) {
-      const http = (name: string, base: Functions, path: string) =>
-        runWrk(wrk.path!, { name, url: base.server.url + path, clients, token, warmup: settings.warmup, seconds: settings.seconds, workDir: work });
       await withFunctions(small, async (functions) => {
-        await step("HTTP /health/auth (no DB)", "httpAuth", () => http(`auth-${clients}`, functions, "/sfp/api/health/auth"));
-        await step(`HTTP credentials, ${smallSize} integrations`, "http", () => http(`http-small-${clients}`, functions, readPath));
+        if (full) await step("HTTP /health/auth (no DB)", "httpAuth", () => http(`auth-${clients}`, functions, "/sfp/api/health/auth", clients));
+        await step(`HTTP credentials, ${smallSize} integrations`, "http", () => http(`http-small-${clients}`, functions, readPath, clients));
       });
-      await withFunctions(large, (functions) =>
-        step(`HTTP credentials, ${largeSize} integrations`, "httpLarge", () => http(`http-large-${clients}`, functions, readPath)));
+      if (full) {
+        await withFunctions(large, (functions) =>
+          step(`HTTP credentials, ${largeSize} integrations`, "httpLarge", () => http(`http-large-${clients}`, functions, readPath, clients)));
+      }
     }
   }
+  if (auditRowSizes) say(`\nAudit row, average stored size: floor (b) ${auditRowSizes.floorBytes.toFixed(0)} bytes, the credentials RPC ${auditRowSizes.rpcBytes.toFixed(0)} bytes.`);
 
   // What one call of the product's sealer costs when there is nothing to seal, on each data
   // set as the reads left it: the Deno server makes that call every few seconds, on one of
   // its pool's connections.
-  const sealer = { smallMs: await timeIdleSealer(audit.small), largeMs: await timeIdleSealer(audit.large) };
-  say(`\nIdle audit sealer call: ${sealer.smallMs.toFixed(1)} ms on the small data set, ${sealer.largeMs.toFixed(1)} ms on the large one.`);
+  let sealer: Results["sealer"];
+  if (audit.large) {
+    sealer = { smallMs: await timeIdleSealer(audit.small), largeMs: await timeIdleSealer(audit.large) };
+    say(`\nIdle audit sealer call: ${sealer.smallMs.toFixed(1)} ms on the small data set, ${sealer.largeMs.toFixed(1)} ms on the large one.`);
+  }
 
-  // 4. Writes, after every read (they add integrations, to a project of their own).
+  // 4. The audit listing at scale, after the reads (the read integration's rows are theirs).
+  const auditListing: Results["auditListing"] = [];
+  if (audit.large && wrk.path) {
+    await sealBacklogs();
+    const requests = await auditListingRequests(audit.large, readIntegrationId);
+    say(`\nAudit listing, first page (large data set, ${compact(seeding!.counts.auditRows)} audit rows before the reads, 1 client):`);
+    await withFunctions(large, async (functions) => {
+      for (const request of requests) {
+        const page = await checkAuditPage(functions, request.path, token);
+        const result = await http(`audit-${request.filter}`, functions, request.path, 1);
+        auditListing.push({ ...request, page, result });
+        say(`  by ${request.filter.padEnd(35)} ${describe(result)} (${page.items} on the page${page.more ? ", more follow" : ""})`);
+      }
+    });
+  }
+
+  // 5. Writes, after every read (they add integrations, to a project of their own).
   const writes: Results["writes"] = [];
   if (pgbench.path) {
     say("\nIntegration writes (small data set):");
@@ -256,23 +309,25 @@ async function main(): Promise<number> {
     }
   }
 
-  // 5. Crypto alone.
-  say("\nCrypto per row (small data set, superuser, 1 client):");
+  // 6. Crypto alone (full runs).
   const crypto: Results["crypto"] = {};
-  if (pgbench.path) {
-    const cryptoVariables = { rows: String(settings.cryptoRows) };
-    const plain = await pg("crypto-plain", "crypto-plain.sql", 1, as.superuser(smallUrl), cryptoVariables);
-    say(`  plain text select                      ${describe(plain)}`);
-    const ours = await pg("crypto-ours", "crypto-ours.sql", 1, as.superuser(smallUrl), { ...cryptoVariables, keyring: secrets.keyringJson });
-    say(`  sfp._open select                       ${describe(ours)}`);
-    const pgp = await pg("crypto-pgp", "crypto-pgp.sql", 1, as.superuser(smallUrl), { ...cryptoVariables, password: secrets.pgpPassword });
-    say(`  pgp_sym_decrypt (defaults) select      ${describe(pgp)}`);
-    crypto.pgbench = { plain, ours, pgp };
+  if (full) {
+    say("\nCrypto per row (small data set, superuser, 1 client):");
+    if (pgbench.path) {
+      const cryptoVariables = { rows: String(settings.cryptoRows) };
+      const plain = await pg("crypto-plain", "crypto-plain.sql", 1, as.superuser(smallUrl), cryptoVariables);
+      say(`  plain text select                      ${describe(plain)}`);
+      const ours = await pg("crypto-ours", "crypto-ours.sql", 1, as.superuser(smallUrl), { ...cryptoVariables, keyring: secrets.keyringJson });
+      say(`  sfp._open select                       ${describe(ours)}`);
+      const pgp = await pg("crypto-pgp", "crypto-pgp.sql", 1, as.superuser(smallUrl), { ...cryptoVariables, password: secrets.pgpPassword });
+      say(`  pgp_sym_decrypt (defaults) select      ${describe(pgp)}`);
+      crypto.pgbench = { plain, ours, pgp };
+    }
+    crypto.perRow = await measurePerRowCost(smallUrl, secrets);
+    say(`  in SQL, per row: plain ${crypto.perRow.plainUs.toFixed(2)} us, sfp._open ${crypto.perRow.oursUs.toFixed(1)} us, pgp_sym_decrypt ${crypto.perRow.pgpUs.toFixed(1)} us`);
   }
-  crypto.perRow = await measurePerRowCost(smallUrl, secrets);
-  say(`  in SQL, per row: plain ${crypto.perRow.plainUs.toFixed(2)} us, sfp._open ${crypto.perRow.oursUs.toFixed(1)} us, pgp_sym_decrypt ${crypto.perRow.pgpUs.toFixed(1)} us`);
 
-  // 6. The report.
+  // 7. The report.
   const finished = new Date();
   const results: Results = {
     startedAt: started.toISOString(),
@@ -285,9 +340,11 @@ async function main(): Promise<number> {
       databaseUrl: settings.databaseUrl ? "(BENCH_DATABASE_URL)" : undefined,
       readRequest: `GET ${readPath}`,
     },
-    dataSets: { small: smallCounts, large: seeding.counts, seeding },
+    dataSets: { small: smallCounts, large: seeding?.counts, seeding },
     reads,
     writes,
+    auditListing,
+    auditRowSizes,
     crypto,
     sealer,
     skipped,
@@ -297,7 +354,7 @@ async function main(): Promise<number> {
 
   say("\n" + renderTerminal(results));
   const files = writeResults(results, join(PROJECT_ROOT, "bench", "results"));
-  say(`\nWrote ${files.json} and ${files.markdown} (${results.durationSeconds} s in all).`);
+  say(`\nWrote ${files.join(", ")} (${results.durationSeconds} s in all).`);
   return 0;
 }
 
@@ -311,76 +368,6 @@ async function timeIdleSealer(sql: postgres.Sql): Promise<number> {
     times.push(performance.now() - t0);
   }
   return median(times);
-}
-
-/** The HTTP read answers 200 with one credential, and /health/auth 200, before any timing. */
-async function checkHttp(functions: Functions, readPath: string, token: string): Promise<void> {
-  const headers = { authorization: `Bearer ${token}` };
-  const read = await fetch(functions.server.url + readPath, { headers });
-  const body = await read.json().catch(() => undefined);
-  if (read.status !== 200 || !Array.isArray(body) || body.length !== 1) {
-    throw new Error(`the HTTP read answered ${read.status} (${Array.isArray(body) ? body.length + " credentials" : "not a list"}), expected 200 with one credential\n${functions.output()}`);
-  }
-  const auth = await fetch(functions.server.url + "/sfp/api/health/auth", { headers });
-  await auth.body?.cancel();
-  if (auth.status !== 200) throw new Error(`/health/auth answered ${auth.status}\n${functions.output()}`);
-}
-
-/** The RPC, sent as the server sends it, grants the read with one credential. */
-async function checkRpc(
-  as: { server: (database: string) => Connection },
-  url: string,
-  server: Server,
-  secrets: ReturnType<typeof generateSecrets>,
-): Promise<void> {
-  const database = new URL(url).pathname.slice(1);
-  const target = as.server(database);
-  const sql = postgres(authenticatorUrl(databaseUrl(server.superuserUrl, database), secrets.authenticatorPassword), {
-    max: 1,
-    onnotice: () => {},
-    connection: { options: QUIET_OPTIONS, role: "service_role" },
-  });
-  try {
-    const [row] = await sql.begin(async (tx) => {
-      await tx`select sfp_api.guard_log_safety()`;
-      return tx`select sfp_api.get_credentials(provider => ${READ.provider}, project => ${READ.project},
-                  context => ${sql.json(JSON.parse(ownerContext(secrets)))}::jsonb,
-                  keyring => ${sql.json(secrets.keyring)}::jsonb) as result`;
-    });
-    const result = row.result as { outcome: string; credentials?: unknown[] };
-    if (result.outcome !== "granted" || result.credentials?.length !== 1) {
-      throw new Error(`the credentials RPC on ${target.database} answered ${result.outcome}, expected one granted credential`);
-    }
-  } finally {
-    await sql.end();
-  }
-}
-
-/**
- * Runs a read scenario and checks what it left in the audit log: exactly one `granted` row
- * per transaction pgbench completed, nothing else. A read that was refused or found nothing
- * would otherwise be timed as if it had worked.
- */
-async function checkedReads(sql: postgres.Sql, label: string, run: () => Promise<LoadResult>): Promise<LoadResult> {
-  const [{ last }] = await sql`select coalesce(max(id), 0)::bigint as last from sfp.audit_log`;
-  const result = await run();
-  const rows = await sql`select outcome, count(*)::bigint as n from sfp.audit_log
-                         where id > ${last} and request_id = 'bench' group by outcome`;
-  const outcomes = Object.fromEntries(rows.map((row) => [row.outcome as string, Number(row.n)]));
-  if (Object.keys(outcomes).some((outcome) => outcome !== "granted") || outcomes.granted !== result.total) {
-    throw new Error(`${label}: pgbench completed ${result.total} reads but the audit log holds ${JSON.stringify(outcomes)}`);
-  }
-  return result;
-}
-
-/** Runs a writing scenario and checks it wrote one row per completed transaction. */
-async function checkedWrites(sql: postgres.Sql, table: string, label: string, run: () => Promise<LoadResult>): Promise<LoadResult> {
-  const count = async () => Number((await sql.unsafe(`select count(*)::bigint as n from ${table}`))[0].n);
-  const before = await count();
-  const result = await run();
-  const written = (await count()) - before;
-  if (written !== result.total) throw new Error(`${label}: pgbench completed ${result.total} transactions but ${written} rows were written`);
-  return result;
 }
 
 async function describeEnvironment(url: string, server: Server, pgbench?: string, wrk?: string): Promise<Results["environment"]> {

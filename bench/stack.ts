@@ -198,10 +198,23 @@ export function ownerToken(secrets: Secrets): Promise<string> {
   return userToken(secrets.jwtSecret, secrets.owner, "6h");
 }
 
+/**
+ * What the Edge Functions record of a request in its audit row, with the sizes a real one
+ * has: a client's address and user agent, and a request id as long as the server's own (a
+ * UUID). The RPC and write scenarios send it in their context and floor (b) inserts the same
+ * values, so the floor's row is as large as the RPC's. The request id, fresh for each run,
+ * also tells the bench's RPC reads apart in the audit log.
+ */
+export const REQUEST_META = {
+  ip: "203.0.113.24",
+  user_agent: "sfp-client/0.1.0 node/20.19.0 linux-x64",
+  request_id: randomUUID(),
+} as const;
+
 /** The context the Edge Functions pass for a verified owner (claims as they keep them). */
 export function ownerContext(secrets: Secrets): string {
   return JSON.stringify({
     claims: { sub: secrets.owner.id, role: "authenticated", email: secrets.owner.email },
-    request_id: "bench",
+    ...REQUEST_META,
   });
 }
