@@ -339,7 +339,13 @@ export interface paths {
         delete: operations["deleteProjectsByIdentifier"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a project
+         * @description **Who may call it:** owners; the service (the service-role key).
+         *
+         *     One property at a time: `identifier` (a rename), `remoteUrl`, `configuration`, or one key of it (`configuration.workItems`; `null` removes the key). Every change is a new version. Check-and-set: `version` in the body or `If-Match`.
+         */
+        patch: operations["patchProjectsByIdentifier"];
         trace?: never;
     };
     "/sfp/api/users": {
@@ -756,7 +762,7 @@ export interface operations {
                     /** @default 30 */
                     expiresIn?: number;
                     projects?: string[] | null;
-                    providers?: ("github" | "jira")[] | null;
+                    providers?: ("github" | "gitlab" | "azure-devops" | "jira" | "jfrog" | "npm" | "github_packages" | "datadog" | "newrelic" | "splunk" | "ai_anthropic" | "ai_openai" | "ai_google" | "ai_github_copilot" | "ai_amazon_bedrock" | "azuredevops")[] | null;
                 };
             };
         };
@@ -1224,7 +1230,8 @@ export interface operations {
     getIntegrations: {
         parameters: {
             query?: {
-                provider?: "github" | "jira";
+                /** @description A provider of the catalogue; `azuredevops` is accepted for `azure-devops` */
+                provider?: "github" | "gitlab" | "azure-devops" | "jira" | "jfrog" | "npm" | "github_packages" | "datadog" | "newrelic" | "splunk" | "ai_anthropic" | "ai_openai" | "ai_google" | "ai_github_copilot" | "ai_amazon_bedrock" | "azuredevops";
             };
             header?: never;
             path?: never;
@@ -1298,8 +1305,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
-                    provider: "github" | "jira";
+                    /**
+                     * @description A provider of the catalogue; `azuredevops` is accepted for `azure-devops`
+                     * @enum {string}
+                     */
+                    provider: "github" | "gitlab" | "azure-devops" | "jira" | "jfrog" | "npm" | "github_packages" | "datadog" | "newrelic" | "splunk" | "ai_anthropic" | "ai_openai" | "ai_google" | "ai_github_copilot" | "ai_amazon_bedrock" | "azuredevops";
                     authType?: string;
                     auth_type?: string;
                     credentials: {
@@ -1392,7 +1402,8 @@ export interface operations {
     getIntegrationsCredentials: {
         parameters: {
             query?: {
-                provider?: "github" | "jira";
+                /** @description A provider of the catalogue; `azuredevops` is accepted for `azure-devops` */
+                provider?: "github" | "gitlab" | "azure-devops" | "jira" | "jfrog" | "npm" | "github_packages" | "datadog" | "newrelic" | "splunk" | "ai_anthropic" | "ai_openai" | "ai_google" | "ai_github_copilot" | "ai_amazon_bedrock" | "azuredevops";
                 project?: string;
             };
             header?: never;
@@ -1485,8 +1496,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
-                    provider?: "github" | "jira";
+                    /**
+                     * @description A provider of the catalogue; `azuredevops` is accepted for `azure-devops`
+                     * @enum {string}
+                     */
+                    provider?: "github" | "gitlab" | "azure-devops" | "jira" | "jfrog" | "npm" | "github_packages" | "datadog" | "newrelic" | "splunk" | "ai_anthropic" | "ai_openai" | "ai_google" | "ai_github_copilot" | "ai_amazon_bedrock" | "azuredevops";
                     project?: string;
                 };
             };
@@ -2155,6 +2169,8 @@ export interface operations {
             /** @description The project */
             200: {
                 headers: {
+                    /** @description The project's version, quoted ("3"): send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2277,6 +2293,139 @@ export interface operations {
             };
             /** @description Conflict: "Project 'x' has N integration(s) scoped to it alone; ...", with `integrationIds` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: The database cannot be reached: "The database is unavailable; retry later", with `Retry-After: 2` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchProjectsByIdentifier: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change expects to be current, as the ETag shows it ("3"); 409 when it is not */
+                "if-match"?: string;
+            };
+            path: {
+                identifier: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description `identifier` (a rename), `remoteUrl`, `configuration` (the whole object) or `configuration.<key>[.<key>...]` (one key; keys of ASCII letters, digits, `_` and `-`, at most 8 levels)
+                     * @example configuration.workItems
+                     */
+                    property: string;
+                    /**
+                     * @description The new value: a string for `identifier` and `remoteUrl`, an object for `configuration`, any JSON for one key (`null` removes it)
+                     * @example {
+                     *       "provider": "jira",
+                     *       "jiraProjects": [
+                     *         "DP"
+                     *       ],
+                     *       "baseUrl": "https://acme.atlassian.net/browse"
+                     *     }
+                     */
+                    value: {
+                        [key: string]: unknown;
+                    } | unknown[] | string | number | boolean | null;
+                    /** @description The version the change expects to be current (or If-Match); 409 when it is not */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The project at its new version */
+            200: {
+                headers: {
+                    /** @description The project's version, quoted ("3"): send it back as If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Bad Request: Bad input (the message names the field): an unknown property, a value of the wrong type, a work items configuration of the wrong shape, a malformed If-Match, or If-Match and version disagreeing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: No token, or a refused one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: Not an owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: "Project 'x' not found" */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: "Version 3 is not current: the project is at version 4", with `currentVersion`; "The project already exists." for a rename onto a registered identifier */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload Too Large: The body is larger than `SFP_MAX_BODY_BYTES` (65,536 bytes by default); it is not read */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: The body is not `Content-Type: application/json`: "Content-Type must be application/json" */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -39,6 +39,7 @@ type Body<O extends keyof operations> = NonNullable<operations[O]["requestBody"]
 type Query<O extends keyof operations> = NonNullable<operations[O]["parameters"]["query"]>;
 
 export type CreateProjectInput = Body<"postProjects">;
+export type UpdateProjectInput = Body<"patchProjectsByIdentifier">;
 export type CreateIntegrationInput = Body<"postIntegrations">;
 export type UpdateIntegrationInput = Body<"patchIntegrationsById">;
 export type IntegrationsQuery = Query<"getIntegrations">;
@@ -64,17 +65,20 @@ export class SfpApiError extends Error {
     readonly body: ApiErrorBody,
     /** The response's X-Request-Id, which the audit log and the server's log record. */
     readonly requestId: string | null,
+    /** False when the answer was not the API's error body (a proxy's page, another server: a wrong URL). */
+    readonly fromApi = true,
   ) {
     super(`${route}: ${status} ${body.error}: ${body.message}`);
   }
 
   /** From a response that is not 2xx and what openapi-fetch parsed of it (JSON, or its text). */
   static from(route: string, response: Response, parsed: unknown): SfpApiError {
-    const body = isErrorBody(parsed)
+    const fromApi = isErrorBody(parsed);
+    const body = fromApi
       ? parsed
       // Not the API's answer (a proxy's page, an empty body): its text is not repeated, it may be anything.
       : { statusCode: response.status, message: `Unexpected ${response.status} answer, not the API's error body`, error: response.statusText };
-    return new SfpApiError(route, response.status, body, response.headers.get("x-request-id"));
+    return new SfpApiError(route, response.status, body, response.headers.get("x-request-id"), fromApi);
   }
 }
 
@@ -149,6 +153,16 @@ export function createSfpClient(options: SfpClientOptions) {
       unwrap(
         "GET /sfp/api/projects/{identifier}",
         api.GET("/sfp/api/projects/{identifier}", { params: { path: { identifier } } }),
+      ),
+    /**
+     * PATCH /projects/{identifier} (owner): one property (`configuration.workItems`, `remoteUrl`, ...)
+     * and its new value, as a new version; pass `version` (check-and-set) to be refused with 409
+     * when it is not current.
+     */
+    updateProject: (identifier: string, input: UpdateProjectInput) =>
+      unwrap(
+        "PATCH /sfp/api/projects/{identifier}",
+        api.PATCH("/sfp/api/projects/{identifier}", { params: { path: { identifier } }, body: input }),
       ),
     /** DELETE /projects/{identifier} (owner); `force` also when integrations are scoped to it alone. */
     deleteProject: (identifier: string, { force = false }: { force?: boolean } = {}) =>

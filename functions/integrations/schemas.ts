@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiError } from "../_shared/errors.ts";
-import { credentialsSchemaFor, type Provider, providerSchema } from "../_shared/providers.ts";
+import { authTypeFor, configProblem, type Provider, providerSchema } from "../_shared/providers.ts";
 import { jsonObjectOut, timestamp } from "../_shared/responses.ts";
 import { describeIssues, projectIdentifier } from "../_shared/validation.ts";
 
@@ -44,7 +44,7 @@ export const createIntegrationBody = createIntegrationShape.transform((body, ctx
     ctx.addIssue({ code: "custom", message: "authType is required" });
     return z.NEVER;
   }
-  const problem = credentialsProblem(body.provider, authType, body.credentials);
+  const problem = pairProblem(body.provider, authType, body);
   if (problem) {
     ctx.addIssue({ code: "custom", message: problem });
     return z.NEVER;
@@ -60,17 +60,33 @@ export const createIntegrationBody = createIntegrationShape.transform((body, ctx
   };
 });
 
+/**
+ * Why credentials or config (each when given) do not fit a provider and auth type (a 400
+ * message), or null. Create checks both; so does PATCH, with the integration's provider and
+ * its new or current auth type.
+ */
+export function pairProblem(
+  provider: Provider,
+  authType: string,
+  given: { credentials?: unknown; config?: Record<string, unknown> },
+): string | null {
+  return (given.credentials !== undefined ? credentialsProblem(provider, authType, given.credentials) : null) ??
+    (given.config !== undefined ? configProblem(given.config, { provider, authType }) : null);
+}
+
 /** Why `credentials` do not fit the provider and auth type (a 400 message), or null. */
 export function credentialsProblem(provider: Provider, authType: string, credentials: unknown): string | null {
-  const found = credentialsSchemaFor(provider, authType);
+  const found = authTypeFor(provider, authType);
   if ("error" in found) return found.error;
-  const parsed = found.schema.safeParse(credentials);
+  const parsed = found.entry.credentials.safeParse(credentials);
   return parsed.success ? null : `credentials: ${describeIssues(parsed.error)}`;
 }
 
 /**
  * PATCH /integrations/{id}: any of credentials (with authType, to change the auth type too),
  * config, and the scope (isGlobal or projects, as on create); `version` for check-and-set.
+ * The known config keys are checked here by type; whether the integration's pair uses them
+ * takes its provider and auth type: pairProblem, once the route has read them.
  */
 export const updateIntegrationBody = z.strictObject({
   credentials: jsonObject.optional(),
@@ -81,14 +97,18 @@ export const updateIntegrationBody = z.strictObject({
   is_global: z.boolean().optional(),
   projects: z.array(projectIdentifier).max(100, "at most 100 projects").optional(),
   version: z.number().int().positive().optional(),
-}).transform((body, ctx) => ({
-  credentials: body.credentials,
-  authType: oneSpelling(body.authType, body.auth_type, "authType", "auth_type", ctx),
-  config: body.config,
-  isGlobal: oneSpelling(body.isGlobal, body.is_global, "isGlobal", "is_global", ctx),
-  projects: body.projects,
-  version: body.version,
-}));
+}).transform((body, ctx) => {
+  const problem = body.config ? configProblem(body.config) : null;
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+  return {
+    credentials: body.credentials,
+    authType: oneSpelling(body.authType, body.auth_type, "authType", "auth_type", ctx),
+    config: body.config,
+    isGlobal: oneSpelling(body.isGlobal, body.is_global, "isGlobal", "is_global", ctx),
+    projects: body.projects,
+    version: body.version,
+  };
+});
 
 /** POST /integrations/{id}/rollback */
 export const rollbackBody = z.strictObject({

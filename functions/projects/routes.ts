@@ -1,6 +1,8 @@
 import { BODY_ERRORS, declareRoutes, json } from "../_shared/openapi.ts";
-import { createProjectBody, deleteProjectQuery, noQuery, project, projectList, projectPath } from "./schemas.ts";
+import { ifMatchHeader } from "../integrations/schemas.ts";
+import { createProjectBody, deleteProjectQuery, noQuery, project, projectList, projectPath, updateProjectBody } from "./schemas.ts";
 
+const ETAG = { ETag: { description: 'The project\'s version, quoted ("3"): send it back as If-Match', schema: { type: "string" as const } } };
 
 /** /projects: the routes of functions/projects/app.ts. */
 export const projectRoutes = declareRoutes("projects", {
@@ -44,12 +46,32 @@ export const projectRoutes = declareRoutes("projects", {
     description: "The identifier URL-encoded (`acme%2Fcore`); an unencoded `acme/core` matches too. No query parameters.",
     roles: ["owner", "member", "application", "service"],
     request: { params: projectPath, query: noQuery },
-    responses: { 200: { description: "The project", ...json(project) } },
+    responses: { 200: { description: "The project", headers: ETAG, ...json(project) } },
     errors: {
       400: "A malformed identifier, or a query parameter",
       401: "No token, or a refused one",
       403: "A signed-in user who is not a member",
       404: "\"Project 'x' not found\"",
+    },
+  },
+  update: {
+    method: "patch",
+    path: "/{identifier}",
+    patterns: { identifier: ".+" },
+    summary: "Change a project",
+    description:
+      "One property at a time: `identifier` (a rename), `remoteUrl`, `configuration`, or one key of it (`configuration.workItems`; `null` removes the key). Every change is a new version. Check-and-set: `version` in the body or `If-Match`.",
+    roles: ["owner", "service"],
+    request: { params: projectPath, headers: ifMatchHeader, body: { required: true, ...json(updateProjectBody) } },
+    responses: { 200: { description: "The project at its new version", headers: ETAG, ...json(project) } },
+    errors: {
+      400:
+        "Bad input (the message names the field): an unknown property, a value of the wrong type, a work items configuration of the wrong shape, a malformed If-Match, or If-Match and version disagreeing",
+      401: "No token, or a refused one",
+      403: "Not an owner",
+      404: "\"Project 'x' not found\"",
+      409: '"Version 3 is not current: the project is at version 4", with `currentVersion`; "The project already exists." for a rename onto a registered identifier',
+      ...BODY_ERRORS,
     },
   },
   delete: {

@@ -1,5 +1,7 @@
 -- Projects: the repositories a team registers. Integrations are scoped to them; a project
--- is not deleted while integrations are scoped to it alone, unless forced.
+-- is not deleted while integrations are scoped to it alone, unless forced. A project's
+-- properties change one at a time (a rename, its remote URL, its configuration or one key of
+-- it), each change a new version, with check-and-set.
 --
 -- Order: before integrations, whose tables reference sfp.projects. Two functions here read
 -- those tables (sfp._project_integrations, sfp_api.delete_project): they are plpgsql, whose
@@ -86,6 +88,44 @@ end;
 $$;
 
 /**
+ * Raises 22023 with the documented wording unless `remote_url` is a repository URL.
+ * Callers: create_project, update_project.
+ */
+create function sfp._check_remote_url(remote_url text) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if _check_remote_url.remote_url is null or _check_remote_url.remote_url = '' then
+    raise exception using errcode = '22023', message = 'remoteUrl is required';
+  end if;
+  if not sfp._is_remote_url(_check_remote_url.remote_url) then
+    raise exception using errcode = '22023',
+      message = 'Invalid remoteUrl: expected an https://, ssh://, git:// or user@host:path repository URL';
+  end if;
+end;
+$$;
+
+/**
+ * The project with this identifier, locked for the rest of the transaction (a change and a
+ * deletion of the same project queue up). Errors: SF404 "Project 'x' not found".
+ */
+create function sfp._project_for_update(identifier text) returns sfp.projects
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_project sfp.projects;
+begin
+  select * into v_project from sfp.projects p where p.identifier = _project_for_update.identifier for update;
+  if v_project.id is null then
+    raise exception using errcode = 'SF404', message = format('Project ''%s'' not found', _project_for_update.identifier);
+  end if;
+  return v_project;
+end;
+$$;
+
+/**
  * The integrations that apply to a project (scoped to it, and the global ones), as metadata
  * only: never credentials. Ordered by provider, then creation.
  */
@@ -149,13 +189,7 @@ begin
 
   -- VALIDATION
   perform sfp._check_identifier(create_project.identifier);
-  if create_project.remote_url is null or create_project.remote_url = '' then
-    raise exception using errcode = '22023', message = 'remoteUrl is required';
-  end if;
-  if not sfp._is_remote_url(create_project.remote_url) then
-    raise exception using errcode = '22023',
-      message = 'Invalid remoteUrl: expected an https://, ssh://, git:// or user@host:path repository URL';
-  end if;
+  perform sfp._check_remote_url(create_project.remote_url);
 
   insert into sfp.projects (identifier, remote_url, platform, created_by)
   values (create_project.identifier, create_project.remote_url,
@@ -223,6 +257,166 @@ revoke all on function sfp_api.get_project(text, jsonb) from public, anon, authe
 grant execute on function sfp_api.get_project(text, jsonb) to service_role;
 
 /**
+ * Check-and-set: raises SF409 when the caller expected another version of the project than
+ * the current one. The message names the current version; so does the error's DETAIL, as JSON
+ * (the HTTP answer's `currentVersion`).
+ */
+create function sfp._require_project_version(project sfp.projects, expected_version integer) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if _require_project_version.expected_version is not null
+     and _require_project_version.expected_version <> (_require_project_version.project).version then
+    raise exception using errcode = 'SF409',
+      message = format('Version %s is not current: the project is at version %s',
+                       _require_project_version.expected_version, (_require_project_version.project).version),
+      detail = jsonb_build_object('current_version', (_require_project_version.project).version)::text;
+  end if;
+end;
+$$;
+
+/**
+ * `target` with the key at `path` set to `value`, creating the objects on the way where they
+ * are missing; a JSON null `value` removes the key instead (and creates nothing). `prefix` is
+ * the property's name so far, for the message. Errors: 22023 when something on the way is not
+ * an object (it has to be set as a whole).
+ */
+create function sfp._with_key(target jsonb, path text[], value jsonb, prefix text) returns jsonb
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_key text := _with_key.path[1];
+  v_child jsonb := _with_key.target -> _with_key.path[1];
+begin
+  if cardinality(_with_key.path) = 1 then
+    if jsonb_typeof(_with_key.value) = 'null' then
+      return _with_key.target - v_key;
+    end if;
+    return _with_key.target || jsonb_build_object(v_key, _with_key.value);
+  end if;
+  if v_child is null then
+    if jsonb_typeof(_with_key.value) = 'null' then
+      return _with_key.target;
+    end if;
+    v_child := '{}'::jsonb;
+  elsif jsonb_typeof(v_child) <> 'object' then
+    raise exception using errcode = '22023',
+      message = format('%s.%s is not an object: set it as a whole', _with_key.prefix, v_key);
+  end if;
+  return _with_key.target || jsonb_build_object(v_key,
+    sfp._with_key(v_child, _with_key.path[2:], _with_key.value, _with_key.prefix || '.' || v_key));
+end;
+$$;
+
+/**
+ * Changes one property of a project, named by `property`:
+ *   identifier                       a rename (a JSON string); integrations and application
+ *                                    tokens keep it, they hold projects by id
+ *   remoteUrl                        the repository URL (a JSON string), and with it the platform
+ *   configuration                    the whole configuration (a JSON object)
+ *   configuration.<key>[.<key>...]   one key of it (any JSON value; null removes the key),
+ *                                    objects on the way created; keys of ASCII letters, digits,
+ *                                    '_' and '-', at most 8 levels
+ * The configuration stays under 65,536 bytes (as JSON text). Every change is a new version
+ * (updated_at too); with `expected_version`, refused (SF409) unless it is current. Concurrent
+ * changes queue on the project's row lock; none is lost.
+ * Callers: owners, the service. Errors: SF401; 42501; 22023 for a bad identifier, property or
+ * value; SF404; SF409 (the version); 23505 'The project already exists.' (a rename onto a
+ * registered identifier). Audited, with the property and its new value. Cost: one update.
+ */
+create function sfp_api.update_project(
+  identifier text,
+  property text,
+  value jsonb,
+  expected_version integer default null,
+  context jsonb default '{}'
+) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor sfp.actor := sfp._actor(update_project.context);
+  v_project sfp.projects;
+  v_text text;
+  v_identifier text;
+  v_remote_url text;
+  v_platform text;
+  v_configuration jsonb;
+begin
+  perform sfp._require_role(v_actor, 'owner');
+  perform sfp._check_identifier(update_project.identifier);
+  if update_project.property is null or update_project.property = '' then
+    raise exception using errcode = '22023', message = 'property is required';
+  end if;
+  if update_project.value is null then
+    raise exception using errcode = '22023', message = 'value is required';
+  end if;
+  v_project := sfp._project_for_update(update_project.identifier);
+  perform sfp._require_project_version(v_project, update_project.expected_version);
+  v_identifier := v_project.identifier;
+  v_remote_url := v_project.remote_url;
+  v_platform := v_project.platform;
+  v_configuration := v_project.configuration;
+
+  -- VALIDATION: the property, and its new value.
+  if update_project.property in ('identifier', 'remoteUrl') then
+    if jsonb_typeof(update_project.value) <> 'string' then
+      raise exception using errcode = '22023', message = format('value must be a string for %s', update_project.property);
+    end if;
+    v_text := update_project.value #>> '{}';
+  end if;
+  if update_project.property = 'identifier' then
+    perform sfp._check_identifier(v_text);
+    v_identifier := v_text;
+  elsif update_project.property = 'remoteUrl' then
+    perform sfp._check_remote_url(v_text);
+    v_remote_url := v_text;
+    v_platform := sfp._platform_of(v_text);
+  elsif update_project.property = 'configuration' then
+    if jsonb_typeof(update_project.value) <> 'object' then
+      raise exception using errcode = '22023', message = 'value must be a JSON object for configuration';
+    end if;
+    v_configuration := update_project.value;
+  elsif update_project.property ~ '^configuration(\.[A-Za-z0-9_-]{1,64}){1,8}$' then
+    v_configuration := sfp._with_key(v_project.configuration,
+      string_to_array(substr(update_project.property, length('configuration.') + 1), '.'),
+      update_project.value, 'configuration');
+  else
+    raise exception using errcode = '22023',
+      message = 'property must be identifier, remoteUrl, configuration or configuration.<key>[.<key>...] (keys of ASCII letters, digits, ''_'' and ''-'', at most 8 levels)';
+  end if;
+  if length(v_configuration::text) > 65536 then
+    raise exception using errcode = '22023', message = 'configuration must stay under 65,536 bytes (as JSON text)';
+  end if;
+
+  begin
+    update sfp.projects p
+    set identifier = v_identifier, remote_url = v_remote_url, platform = v_platform, configuration = v_configuration,
+        version = p.version + 1, updated_at = now()
+    where p.id = v_project.id
+    returning * into v_project;
+  exception when unique_violation then
+    -- Only the identifier is unique: a rename onto a registered project (the constraint,
+    -- not a lookup first, so two renames at once cannot both pass).
+    raise exception using errcode = '23505', message = 'The project already exists.';
+  end;
+
+  perform sfp._audit(v_actor, 'project.update', 'succeeded', update_project.context,
+    project => v_project.identifier,
+    details => jsonb_build_object('property', update_project.property, 'value', update_project.value,
+                                  'version', v_project.version)
+               || case when v_project.identifier <> update_project.identifier
+                       then jsonb_build_object('previous_identifier', update_project.identifier) else '{}'::jsonb end);
+  return sfp._project_json(v_project);
+end;
+$$;
+revoke all on function sfp_api.update_project(text, text, jsonb, integer, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.update_project(text, text, jsonb, integer, jsonb) to service_role;
+
+/**
  * Deletes a project. Refused (SF409) while integrations are scoped to it alone, unless
  * `force`: then their scope to it goes with the project, and they are left unscoped (not
  * global, so no read returns them) until an owner gives them a scope again or deletes them.
@@ -242,10 +436,7 @@ declare
 begin
   perform sfp._require_role(v_actor, 'owner');
   perform sfp._check_identifier(delete_project.identifier);
-  select * into v_project from sfp.projects p where p.identifier = delete_project.identifier for update;
-  if v_project.id is null then
-    raise exception using errcode = 'SF404', message = format('Project ''%s'' not found', delete_project.identifier);
-  end if;
+  v_project := sfp._project_for_update(delete_project.identifier);
 
   -- Lock the integrations scoped here first: two deletions of projects sharing an
   -- integration then queue, and the second sees that the integration is now scoped to it alone.

@@ -12,17 +12,20 @@
 -- created.
 
 /**
- * Whether `name` is a provider or auth type name: lowercase letters, digits and '_'.
+ * Whether `name` is a provider or auth type name: a lowercase letter, then lowercase letters,
+ * digits, '_' and '-' (sfp server's names include github_packages and azure-devops).
  */
 create function sfp._is_name(name text) returns boolean
 language sql immutable
 set search_path = ''
 as $$
-  select _is_name.name ~ '^[a-z][a-z0-9_]{0,39}$'
+  select _is_name.name ~ '^[a-z][a-z0-9_-]{0,39}$'
 $$;
 
 /**
  * Raises 22023 unless `provider` is a provider name. Callers: the functions taking one.
+ * A name is stored and compared as given: aliases (azuredevops for azure-devops) are the
+ * catalogue's, folded by the Edge Functions before they call SQL.
  */
 create function sfp._check_provider(provider text) returns void
 language plpgsql immutable
@@ -30,7 +33,7 @@ set search_path = ''
 as $$
 begin
   if not coalesce(sfp._is_name(_check_provider.provider), false) then
-    raise exception using errcode = '22023', message = 'provider must be a lowercase name such as github or jira';
+    raise exception using errcode = '22023', message = 'provider must be a lowercase name such as github or azure-devops';
   end if;
 end;
 $$;

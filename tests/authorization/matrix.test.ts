@@ -87,6 +87,7 @@ function request(route: RouteCase, fixtures: Fixtures): { path: string; body?: u
     "POST /integrations/credentials": { project: "acme/core" },
     "POST /application-tokens": { name: "matrix", expiresIn: 7 },
     "POST /users": { email: "newcomer@example.test", role: "member" },
+    "PATCH /projects/{project}": { property: "configuration.workItems", value: { provider: "jira", jiraProjects: ["DP"] } },
     "PUT /users/{email}": { role: "owner" },
     "PATCH /integrations/{integration}": { config: { team: "platform" } },
     "POST /integrations/{integration}/rollback": { version: 1 },

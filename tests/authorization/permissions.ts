@@ -42,6 +42,7 @@ export const MATRIX: readonly RouteCase[] = [
   { method: "POST", path: "/projects", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 403, 401, 401, 201] },
   { method: "GET", path: "/projects", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 200, 401, 401, 200] },
   { method: "GET", path: "/projects/{project}", statuses: [401, 401, 401, 401, 403, 200, 200, 200, 200, 401, 401, 200] },
+  { method: "PATCH", path: "/projects/{project}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
   { method: "DELETE", path: "/projects/{empty}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
   { method: "POST", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 403, 401, 401, 201] },
   { method: "GET", path: "/integrations", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },

@@ -42,7 +42,7 @@ import {
 const stack = useTestStack();
 const api = useAuthenticator(stack);
 
-const BAD_PROVIDER = "provider must be a lowercase name such as github or jira";
+const BAD_PROVIDER = "provider must be a lowercase name such as github or azure-devops";
 
 const githubCore = { token: "ghp_databaseScopesCore000000000000000000" };
 const githubOther = { token: "ghp_databaseScopesOther00000000000000000" };
@@ -144,12 +144,13 @@ describe("sfp_api.create_application_token with a scope", () => {
 
     const created = await createToken("ci-core", {
       projects: ["acme/core", "acme/api", "acme/core"],
-      providers: ["jira", "github", "jira"],
+      providers: ["jira", "github", "jira", "azure-devops"],
     }, contextFor(stack.owner));
 
-    expect(created).toMatchObject({ name: "ci-core", status: "active", projects: ["acme/api", "acme/core"], providers: ["github", "jira"] });
+    const providers = ["azure-devops", "github", "jira"];
+    expect(created).toMatchObject({ name: "ci-core", status: "active", projects: ["acme/api", "acme/core"], providers });
     expect(await stack.sql`select project_scoped, providers from sfp.application_tokens`).toEqual([
-      { project_scoped: true, providers: ["github", "jira"] },
+      { project_scoped: true, providers },
     ]);
     const scope = await stack.sql`
       select p.identifier from sfp.application_token_projects tp join sfp.projects p on p.id = tp.project_id
@@ -206,6 +207,7 @@ describe("sfp_api.create_application_token with a scope", () => {
     ["an unknown project (the first, in the order given)", "array['acme/core', 'acme/missing', 'acme/gone']", "null",
       "Project 'acme/missing' not found"],
     ["a provider that is not a provider name", "null", "array['GitHub']", BAD_PROVIDER],
+    ["a provider name with a space", "null", "array['azure devops']", BAD_PROVIDER],
   ])("%s: 22023 with its message, nothing stored, nothing audited", async (_, projects, providers, message) => {
     await createProject(stack, "acme/core");
     const auditBefore = await countRows(stack, "sfp.audit_log");

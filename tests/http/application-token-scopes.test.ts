@@ -21,6 +21,7 @@ import {
   INVALID_IDENTIFIER,
   notScopedToProject,
   notScopedToProvider,
+  UNKNOWN_PROVIDER,
 } from "../support/messages.ts";
 import { useTestStack } from "../support/test-stack.ts";
 
@@ -139,8 +140,8 @@ describe("creating a scoped token", () => {
     ["projects that is not a list", { projects: "acme/core" }, "projects: projects must be an array of project identifiers"],
     ["providers that is not a list", { providers: "github" }, "providers: providers must be an array of provider names"],
     ["a malformed project identifier", { projects: ["acme/core", "not a project"] }, `projects.1: ${INVALID_IDENTIFIER}`],
-    ["an unknown provider", { providers: ["gitlab"] }, "providers.0: provider must be one of: github, jira"],
-    ["a null provider", { providers: [null] }, "providers.0: provider must be one of: github, jira"],
+    ["an unknown provider", { providers: ["bitbucket"] }, `providers.0: ${UNKNOWN_PROVIDER}`],
+    ["a null provider", { providers: [null] }, `providers.0: ${UNKNOWN_PROVIDER}`],
     ["a project that is not registered", { projects: ["acme/core", "acme/missing"] }, "Project 'acme/missing' not found"],
   ])("%s: 400 with its message, and nothing is stored", async (_, scope, message) => {
     await seed();

@@ -198,7 +198,7 @@ describe("the typed client", () => {
       // @ts-expect-error remoteUrl is required
       sfp.createProject({ identifier: PROJECT }),
       // @ts-expect-error no such provider
-      sfp.readCredentials({ provider: "gitlab", project: PROJECT }),
+      sfp.readCredentials({ provider: "bitbucket", project: PROJECT }),
       // @ts-expect-error expiresIn is a number of days
       sfp.createApplicationToken({ name: "ci", expiresIn: "90" }),
       // @ts-expect-error not a route of the document

@@ -27,6 +27,9 @@ export const INVALID_IDENTIFIER =
   "Invalid project identifier: use ASCII letters, digits, '.', '_' and '-', with '/' between segments (e.g. org/repo), at most 255 characters";
 export const EMPTY_PROJECTS =
   "projects must not be empty: list at least one project identifier, or leave projects out (or null) for a token not limited to projects";
+/** 400: a provider outside the catalogue, wherever a provider is taken (field prefix added by the caller). */
+export const UNKNOWN_PROVIDER =
+  "provider must be one of: github, gitlab, azure-devops, jira, jfrog, npm, github_packages, datadog, newrelic, splunk, ai_anthropic, ai_openai, ai_google, ai_github_copilot, ai_amazon_bedrock";
 export const EMPTY_PROVIDERS =
   "providers must not be empty: list at least one provider, or leave providers out (or null) for a token not limited to providers";
 
