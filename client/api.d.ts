@@ -219,7 +219,7 @@ export interface paths {
          * Read credentials
          * @description **Who may call it:** owners; applications (`sfp_app_` tokens); the service (the service-role key).
          *
-         *     With `project`: per provider, the integrations scoped to that project, and the global ones only for providers that have none scoped to it; without: the global integrations only. Ordered by provider, then creation time, then id. Every request is audited, whatever its answer.
+         *     With `project`: per provider, the integrations scoped to that project, and the global ones only for providers that have none scoped to it; without: the global integrations only. Ordered by provider, then creation time, then id. Every request is audited, whatever its answer. A grant is never returned: a GitHub App reads as `{token, expires_at, app_id, installation_id}` (an installation token), a client-credentials grant (`oauth_client_credentials`, `service_principal`) as its non-secret fields with `{access_token, expires_at}`, and an `oauth` credential without its `refresh_token` and `client_secret` (refreshed first when it expires within 5 minutes).
          */
         get: operations["getIntegrationsCredentials"];
         put?: never;
@@ -227,7 +227,7 @@ export interface paths {
          * Read credentials (the older form)
          * @description **Who may call it:** owners; applications (`sfp_app_` tokens); the service (the service-role key).
          *
-         *     The same read as GET, the filters as a JSON body. With `project`: per provider, the integrations scoped to that project, and the global ones only for providers that have none scoped to it; without: the global integrations only. Ordered by provider, then creation time, then id. Every request is audited, whatever its answer.
+         *     The same read as GET, the filters as a JSON body. With `project`: per provider, the integrations scoped to that project, and the global ones only for providers that have none scoped to it; without: the global integrations only. Ordered by provider, then creation time, then id. Every request is audited, whatever its answer. A grant is never returned: a GitHub App reads as `{token, expires_at, app_id, installation_id}` (an installation token), a client-credentials grant (`oauth_client_credentials`, `service_principal`) as its non-secret fields with `{access_token, expires_at}`, and an `oauth` credential without its `refresh_token` and `client_secret` (refreshed first when it expires within 5 minutes).
          */
         post: operations["postIntegrationsCredentials"];
         delete?: never;
@@ -282,6 +282,28 @@ export interface paths {
          *     Makes a kept version's credentials (and auth type) current again, as a new version.
          */
         post: operations["postIntegrationsByIdRollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sfp/api/integrations/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test an integration's connection
+         * @description **Who may call it:** owners; the service (the service-role key).
+         *
+         *     One call to the integration's service with its current credentials, changing nothing there: GitHub `GET /user` (a GitHub App: an installation token issued), Jira `GET /rest/api/3/myself`, GitLab `GET /api/v4/user`, Azure DevOps `GET /_apis/connectionData` (with `config.baseUrl`). Other providers answer `ok: false`, not supported. Audited as `integration.test`.
+         */
+        post: operations["postIntegrationsByIdTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -512,6 +534,13 @@ export interface components {
             status: "ok";
             /** @enum {string} */
             caller: "user" | "application" | "service";
+        };
+        ConnectionTest: {
+            ok: boolean;
+            /** @description The service's HTTP status; null when it did not answer or no call was made */
+            status: number | null;
+            /** @description e.g. "Authenticated as octocat", or the service's refusal; never a secret */
+            message: string;
         };
         CreatedApplicationToken: {
             /** Format: uuid */
@@ -1297,7 +1326,9 @@ export interface operations {
     };
     postIntegrations: {
         parameters: {
-            query?: never;
+            query?: {
+                validate?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1334,7 +1365,7 @@ export interface operations {
                     "application/json": components["schemas"]["Integration"];
                 };
             };
-            /** @description Bad Request: Bad input (the message names the field); "Either isGlobal or projects must be specified"; "Specify either isGlobal or projects, not both"; "Project 'x' not found" */
+            /** @description Bad Request: Bad input (the message names the field); "Either isGlobal or projects must be specified"; "Specify either isGlobal or projects, not both"; "Project 'x' not found"; with `validate=true`, "The service rejected the credentials: ..." or "The credentials cannot be validated: ..." (nothing stored) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1381,6 +1412,15 @@ export interface operations {
             };
             /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Bad Gateway: With `validate=true`: "The credentials could not be validated: ..." (the service did not answer; nothing stored) */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1457,6 +1497,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Conflict: "Integration <id> (github oauth) needs re-authorization: <the service's refusal>. An owner must update its credentials", with `integrationId`: the service refused the stored grant (a revoked refresh token); every read answers this until an owner updates the credentials */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too Many Requests: "Too many refused requests from this address: retry later", with `Retry-After` */
             429: {
                 headers: {
@@ -1475,7 +1524,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Service Unavailable: "Credential operations are disabled: the database server's logging settings would record statement parameters. ..." (the log guard); or the database is unavailable */
+            /** @description Bad Gateway: A token could not be issued from the stored grant (GitHub App, OAuth refresh, client credentials): the service's own words, with `integrationId`, e.g. "GitHub did not issue an installation token (401: A JSON web token could not be decoded)" */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: "Credential operations are disabled: the database server's logging settings would record statement parameters. ..." (the log guard); the database is unavailable; or another request is still issuing this read's token (`Retry-After`) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1551,6 +1609,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Conflict: "Integration <id> (github oauth) needs re-authorization: <the service's refusal>. An owner must update its credentials", with `integrationId`: the service refused the stored grant (a revoked refresh token); every read answers this until an owner updates the credentials */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Payload Too Large: The body is larger than `SFP_MAX_BODY_BYTES` (65,536 bytes by default); it is not read */
             413: {
                 headers: {
@@ -1587,7 +1654,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Service Unavailable: "Credential operations are disabled: the database server's logging settings would record statement parameters. ..." (the log guard); or the database is unavailable */
+            /** @description Bad Gateway: A token could not be issued from the stored grant (GitHub App, OAuth refresh, client credentials): the service's own words, with `integrationId`, e.g. "GitHub did not issue an installation token (401: A JSON web token could not be decoded)" */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: "Credential operations are disabled: the database server's logging settings would record statement parameters. ..." (the log guard); the database is unavailable; or another request is still issuing this read's token (`Retry-After`) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1964,6 +2040,82 @@ export interface operations {
             };
             /** @description Unsupported Media Type: The body is not `Content-Type: application/json`: "Content-Type must be application/json" */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: The database cannot be reached: "The database is unavailable; retry later", with `Retry-After: 2` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postIntegrationsByIdTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the service accepted the credential; never a secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            /** @description Bad Request: The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: No token, or a refused one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: Not an owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: "Integration 'id' not found" */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

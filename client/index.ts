@@ -101,6 +101,16 @@ export interface SfpClientOptions {
   headers?: Record<string, string>;
 }
 
+/** Check-and-set: the version a change expects to be current (409 when it is not). */
+export interface CheckAndSet {
+  ifVersion?: number;
+}
+
+/** The If-Match header of a check-and-set, as the ETag shows the version ("3"); none without one. */
+function ifMatch(version: number | undefined): { "if-match"?: string } {
+  return version === undefined ? {} : { "if-match": `"${version}"` };
+}
+
 const DOCUMENTED_PREFIX = "/sfp/api/";
 
 /** The client: `api` (every route, typed) and the named helpers. */
@@ -156,13 +166,16 @@ export function createSfpClient(options: SfpClientOptions) {
       ),
     /**
      * PATCH /projects/{identifier} (owner): one property (`configuration.workItems`, `remoteUrl`, ...)
-     * and its new value, as a new version; pass `version` (check-and-set) to be refused with 409
-     * when it is not current.
+     * and its new value, as a new version; pass `version` in the input or `ifVersion` (sent as
+     * If-Match, check-and-set) to be refused with 409 when it is not current.
      */
-    updateProject: (identifier: string, input: UpdateProjectInput) =>
+    updateProject: (identifier: string, input: UpdateProjectInput, { ifVersion }: CheckAndSet = {}) =>
       unwrap(
         "PATCH /sfp/api/projects/{identifier}",
-        api.PATCH("/sfp/api/projects/{identifier}", { params: { path: { identifier } }, body: input }),
+        api.PATCH("/sfp/api/projects/{identifier}", {
+          params: { path: { identifier }, header: ifMatch(ifVersion) },
+          body: input,
+        }),
       ),
     /** DELETE /projects/{identifier} (owner); `force` also when integrations are scoped to it alone. */
     deleteProject: (identifier: string, { force = false }: { force?: boolean } = {}) =>
@@ -183,17 +196,26 @@ export function createSfpClient(options: SfpClientOptions) {
     /** GET /integrations/{id} (owner): metadata with `version` and the kept `versions`. */
     getIntegration: (id: string) =>
       unwrap("GET /sfp/api/integrations/{id}", api.GET("/sfp/api/integrations/{id}", { params: { path: { id } } })),
-    /** PATCH /integrations/{id} (owner): a new version; pass `version` (check-and-set) to be refused with 409 when it is not current. */
-    updateIntegration: (id: string, input: UpdateIntegrationInput) =>
+    /**
+     * PATCH /integrations/{id} (owner): a new version; pass `version` in the input or `ifVersion`
+     * (sent as If-Match, check-and-set) to be refused with 409 when it is not current.
+     */
+    updateIntegration: (id: string, input: UpdateIntegrationInput, { ifVersion }: CheckAndSet = {}) =>
       unwrap(
         "PATCH /sfp/api/integrations/{id}",
-        api.PATCH("/sfp/api/integrations/{id}", { params: { path: { id } }, body: input }),
+        api.PATCH("/sfp/api/integrations/{id}", { params: { path: { id }, header: ifMatch(ifVersion) }, body: input }),
       ),
-    /** POST /integrations/{id}/rollback (owner): that kept version's credentials become current, as a new version. */
-    rollbackIntegration: (id: string, version: number) =>
+    /**
+     * POST /integrations/{id}/rollback (owner): that kept version's credentials become current, as a
+     * new version; `ifVersion` (If-Match) refuses it with 409 when the integration has moved on.
+     */
+    rollbackIntegration: (id: string, version: number, { ifVersion }: CheckAndSet = {}) =>
       unwrap(
         "POST /sfp/api/integrations/{id}/rollback",
-        api.POST("/sfp/api/integrations/{id}/rollback", { params: { path: { id } }, body: { version } }),
+        api.POST("/sfp/api/integrations/{id}/rollback", {
+          params: { path: { id }, header: ifMatch(ifVersion) },
+          body: { version },
+        }),
       ),
     /** DELETE /integrations/{id} (owner). */
     deleteIntegration: (id: string) =>

@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Authenticate, Caller } from "./auth.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./database.ts";
+import type { OutboundPolicy } from "./outbound.ts";
 import type { RefusalLimiter } from "./refusal-limiter.ts";
 import { ApiError, apiErrorFromDatabase, errorBody } from "./errors.ts";
 import { requestContext, type RequestContext, requestIdOf } from "./request-context.ts";
@@ -16,6 +17,8 @@ export interface Services {
   authenticate: Authenticate;
   /** Rate limit and aggregated audit of refused credential requests (refusal-limiter.ts). */
   refusals: RefusalLimiter;
+  /** The rules of calls to GitHub, Atlassian and the other services (outbound.ts). */
+  outbound: OutboundPolicy;
 }
 
 export type AppEnv = {

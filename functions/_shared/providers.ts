@@ -11,7 +11,6 @@ import { z } from "zod";
  */
 const text = z.string().trim().min(1, "must not be empty").max(8192);
 const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).max(2048);
-const httpsUrl = z.url({ protocol: /^https$/, message: "must be an https URL" }).max(2048);
 const numericId = z.union([z.number().int().positive(), z.string().regex(/^[0-9]{1,20}$/, "must be a number")]);
 const pemPrivateKey = z.string().max(16384).regex(
   /^\s*-----BEGIN ((RSA|EC) )?PRIVATE KEY-----[\s\S]+-----END ((RSA|EC) )?PRIVATE KEY-----\s*$/,
@@ -21,20 +20,22 @@ const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/, "must be a
 
 /** The config keys the catalogue knows, each with its type and what it is for. */
 export const CONFIG_KEYS = {
+  // The format is checked here; that it is https (or the test loopback) by the outbound rules
+  // (outbound.ts, which know the deployment's policy) when the integration is stored and called.
   apiUrl: {
-    schema: httpsUrl,
+    schema: httpUrl,
     type: "https URL",
     about: "the API's base URL where it is not the service's default " +
       "(GitHub Enterprise Server, a Datadog site, New Relic's EU region)",
   },
   baseUrl: {
     schema: httpUrl,
-    type: "http(s) URL",
+    type: "https URL",
     about: "the instance's or organisation's URL " +
       "(GitLab self-managed, Jira, `https://dev.azure.com/<organisation>`, the JFrog Platform, Splunk)",
   },
   tokenUrl: {
-    schema: httpsUrl,
+    schema: httpUrl,
     type: "https URL",
     about: "the OAuth 2.0 token endpoint, where it is not the service's default " +
       "(GitHub Enterprise Server, GitLab self-managed, Jira Data Center, a national Microsoft cloud)",

@@ -3,6 +3,7 @@ import type { AppEnv, Services } from "./app.ts";
 import { createAuthenticator } from "./auth.ts";
 import { loadConfig } from "./config.ts";
 import { Database } from "./database.ts";
+import { outboundPolicy } from "./outbound.ts";
 import { RefusalLimiter } from "./refusal-limiter.ts";
 
 /** The services of one process, from its environment. Throws on invalid configuration. */
@@ -13,6 +14,7 @@ export function createServices(env: Record<string, string | undefined>): Service
     db: new Database(config),
     authenticate: createAuthenticator(config),
     refusals: new RefusalLimiter(config.refusedReadsLimit, config.refusalWindowSeconds * 1000),
+    outbound: outboundPolicy(env),
   };
 }
 

@@ -5,14 +5,17 @@ import { ApiError } from "../_shared/errors.ts";
 import { on } from "../_shared/openapi.ts";
 import type { Provider } from "../_shared/providers.ts";
 import { jsonBody, parseOrThrow, queryParams } from "../_shared/validation.ts";
+import { testConnection, validationProblem } from "./connection-test.ts";
 import { auditCredentialRequests } from "./credentials-audit.ts";
+import { readCredentials as readIssuing } from "./issuance.ts";
+import { outboundTargetProblem } from "./outbound-targets.ts";
+import type { Grant } from "./issuers.ts";
 import { integrationRoutes as routes } from "./routes.ts";
 import {
   createIntegrationBody,
+  createIntegrationQuery,
   type CredentialsFilter,
   credentialsFilter,
-  type CredentialsOutcome,
-  credentialsProblem,
   credentialsResponse,
   expectedVersion,
   integrationId,
@@ -20,6 +23,7 @@ import {
   type IntegrationMetadata,
   type IntegrationWithVersions,
   listIntegrationsQuery,
+  pairProblem,
   rollbackBody,
   updateIntegrationBody,
 } from "./schemas.ts";
@@ -30,12 +34,22 @@ import {
  * Routes as declared in routes.ts.
  */
 export function createIntegrationsApp(services: Services) {
-  const { db, config } = services;
+  const { db, config, outbound } = services;
   // Every answer of a credentials route is audited, refusals before the read included.
   const app = createFunctionApp("integrations", services, { around: auditCredentialRequests(services) });
 
   on(app, routes.create, async (c) => {
+    const { validate } = queryParams(c, createIntegrationQuery);
     const body = await jsonBody(c, createIntegrationBody);
+    const target = outboundTargetProblem(body, outbound);
+    if (target) throw new ApiError(400, target);
+    if (validate === "true") {
+      // Only an owner may make the server call a service with credentials of their choosing.
+      await db.query((sql) => sql`select sfp_api.require_owner(context => ${jsonb(sql, c.get("context"))}::jsonb)`);
+      const grant = { provider: body.provider, auth_type: body.authType, credentials: body.credentials, config: body.config };
+      const problem = await validationProblem(grant, outbound);
+      if (problem) throw new ApiError(problem.status, problem.message);
+    }
     const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql, keyring) =>
       sql`select sfp_api.create_integration(
             provider => ${body.provider}, auth_type => ${body.authType},
@@ -58,15 +72,10 @@ export function createIntegrationsApp(services: Services) {
   });
 
   const readCredentials = async (c: Context<AppEnv>, filter: CredentialsFilter) => {
-    const row = await db.secretQuery<{ result: CredentialsOutcome }>((sql, keyring) =>
-      sql`select sfp_api.get_credentials(
-            provider => ${filter.provider ?? null}, project => ${filter.project ?? null},
-            context => ${jsonb(sql, c.get("context"))}::jsonb,
-            keyring => ${keyring}::jsonb) as result`
-    );
-    // The read audited itself, whatever its outcome.
-    c.set("audited", true);
-    return c.json(credentialsResponse(row.result));
+    // The read audits itself, whatever its outcome; tokens issued on the way are audited too,
+    // and an issuance that fails is answered 502 and audited by the middleware.
+    const result = await readIssuing(services, c.get("context"), filter, () => c.set("audited", true));
+    return c.json(credentialsResponse(result));
   };
 
   on(app, routes.readCredentials, (c) => readCredentials(c, queryParams(c, credentialsFilter)));
@@ -87,20 +96,22 @@ export function createIntegrationsApp(services: Services) {
     const body = await jsonBody(c, updateIntegrationBody);
     const expected = expectedVersion(c.req.header("if-match"), body.version);
     let authType = body.authType;
-    if (body.credentials !== undefined) {
-      // New credentials must fit the integration's provider and (new or current) auth type,
-      // which only the database knows: one read first. The pair is then written together.
+    if (body.credentials === undefined && authType !== undefined) {
+      throw new ApiError(400, "authType can only change together with credentials");
+    }
+    if (body.credentials !== undefined || body.config !== undefined) {
+      // New credentials or config must fit the integration's provider and (new or current)
+      // auth type, which only the database knows: one read first. The pair is then written together.
       const [row] = await db.query((sql) =>
         sql<{ integration: IntegrationWithVersions }[]>`select sfp_api.get_integration(id => ${id}::uuid,
           context => ${jsonb(sql, c.get("context"))}::jsonb) as integration`
       );
       const current = row.integration;
-      authType ??= current.auth_type;
-      // Stored through create, which accepts only the providers of providers.ts.
-      const problem = credentialsProblem(current.provider as Provider, authType, body.credentials);
+      // New credentials are stored with the auth type they are for (the current one unless given).
+      if (body.credentials !== undefined) authType ??= current.auth_type;
+      const problem = pairProblem(current.provider as Provider, authType ?? current.auth_type, body) ??
+        outboundTargetProblem(body, outbound);
       if (problem) throw new ApiError(400, problem);
-    } else if (authType !== undefined) {
-      throw new ApiError(400, "authType can only change together with credentials");
     }
     const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql, keyring) =>
       sql`select sfp_api.update_integration(id => ${id}::uuid,
@@ -125,6 +136,20 @@ export function createIntegrationsApp(services: Services) {
             keyring => ${keyring}::jsonb) as integration`
     );
     return withVersion(c, row.integration);
+  });
+
+  on(app, routes.test, async (c) => {
+    const id = parseOrThrow(integrationId, c.req.param("id"));
+    const row = await db.secretQuery<{ integration: Grant }>((sql, keyring) =>
+      sql`select sfp_api.integration_grant(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb,
+            keyring => ${keyring}::jsonb) as integration`
+    );
+    const result = await testConnection(row.integration, outbound);
+    await db.query((sql) =>
+      sql`select sfp_api.record_connection_test(id => ${id}::uuid, ok => ${result.ok}, status => ${result.status},
+            message => ${result.message}, context => ${jsonb(sql, c.get("context"))}::jsonb)`
+    );
+    return c.json(result);
   });
 
   on(app, routes.delete, async (c) => {

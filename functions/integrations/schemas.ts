@@ -225,3 +225,15 @@ export const ifMatchHeader = z.object({
     description: 'The version the change expects to be current, as the ETag shows it ("3"); 409 when it is not',
   }),
 });
+
+/** POST /integrations?validate=true: test the credentials against their service before storing them. */
+export const createIntegrationQuery = z.strictObject({
+  validate: z.enum(["true", "false"], { message: "validate must be true or false" }).optional(),
+});
+
+/** POST /integrations/{id}/test: whether the service accepts the credential (connection-test.ts). */
+export const connectionTestResult = z.object({
+  ok: z.boolean(),
+  status: z.number().int().nullable().meta({ description: "The service's HTTP status; null when it did not answer or no call was made" }),
+  message: z.string().meta({ description: 'e.g. "Authenticated as octocat", or the service\'s refusal; never a secret' }),
+}).meta({ id: "ConnectionTest" });

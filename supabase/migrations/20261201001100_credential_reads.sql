@@ -63,6 +63,12 @@ $$;
  *   {"outcome": "not_found", "message": "Project 'x' not found" | "No integration found for ..."}
  *   {"outcome": "invalid",   "message": "provider must be ..."}
  *   {"outcome": "error",     "code": "SFK01" | "SFK02" | "SFK04", "message": "...", "integration_id": uuid | null}
+ *   {"outcome": "reauthorize", "message": "Integration ... needs re-authorization: ...", "integration_id": uuid}
+ *   {"outcome": "issue",     "issue": [{integration_id, provider, auth_type, kind, lease_id, credentials, config}],
+ *                            "waiting": [uuid]}  (not audited: nothing left for a client; see the
+ *                            issued tokens migration: the caller issues, records, and reads again)
+ * The grant of an issued kind (a GitHub App's private key, a client secret, a refresh token)
+ * reaches only the trusted caller, in "issue"; "granted" carries sfp._public_credentials.
  * A granted read's audit row is inserted after decryption in the same transaction: if that
  * insert fails, the call fails and no credential leaves the database. An application token
  * with a scope reads only integrations that apply to its projects and providers (a filter
@@ -99,6 +105,14 @@ declare
   v_state text;
   v_detail text;
   v_failed uuid;
+  v_plain jsonb;
+  v_kind text;
+  v_issued sfp.issued_tokens;
+  v_token jsonb;
+  v_lease uuid;
+  v_issue jsonb := '[]'::jsonb;
+  v_waiting uuid[] := '{}';
+  v_refused jsonb;
 begin
   -- GUARD: a refusal is audited and returned (a raise would roll the audit row back).
   if v_actor.refusal is not null or not sfp._has_role(v_actor, 'owner', 'application') then
@@ -161,19 +175,45 @@ begin
 
   -- A missing or wrong key, or a row that fails its integrity check, is audited and returned.
   -- SFK03 (the caller holds a key version it did not send) is not caught: nothing was read,
-  -- and the caller calls again with it. The block decrypts only: its subtransaction writes
-  -- nothing.
+  -- and the caller calls again with it. The block decrypts, and takes issuance leases
+  -- (issued tokens migration), which an error there rightly undoes.
   begin
     if v_keyring is null then
       perform sfp._master_key(v_keyring, 0); -- raises SFK01 'Encryption key ring not provided ...'
     end if;
     perform sfp._require_matching_keys(v_keyring, (select array_agg(distinct r.key_version) from unnest(v_rows) r));
     for i in 1 .. cardinality(v_rows) loop
+      v_plain := sfp._open(v_rows[i], v_keyring);
+      v_kind := sfp._issuance_kind((v_rows[i]).auth_type, v_plain);
+      v_token := null;
+      if v_kind is not null then
+        select * into v_issued from sfp.issued_tokens t where t.integration_id = (v_rows[i]).integration_id;
+        if v_issued.refused_version = (v_rows[i]).version then
+          v_refused := coalesce(v_refused, jsonb_build_object('integration_id', (v_rows[i]).integration_id,
+            'provider', v_providers[i], 'auth_type', (v_rows[i]).auth_type, 'reason', v_issued.refused_message));
+          continue;
+        end if;
+        if v_kind = 'cached' then
+          v_token := sfp._cached_token(v_issued, (v_rows[i]).version, (v_rows[i]).auth_type, v_keyring);
+        end if;
+        if v_token is null then
+          v_lease := sfp._take_issue_lease((v_rows[i]).integration_id, (v_rows[i]).version);
+          if v_lease is null then
+            v_waiting := v_waiting || (v_rows[i]).integration_id;
+          else
+            v_issue := v_issue || jsonb_build_object('integration_id', (v_rows[i]).integration_id,
+              'provider', v_providers[i], 'auth_type', (v_rows[i]).auth_type, 'kind', v_kind, 'lease_id', v_lease,
+              'credentials', v_plain,
+              'config', (select i2.config from sfp.integrations i2 where i2.id = (v_rows[i]).integration_id));
+          end if;
+          continue;
+        end if;
+      end if;
       v_credentials := v_credentials || jsonb_build_object(
         'integration_id', (v_rows[i]).integration_id,
         'provider', v_providers[i],
         'auth_type', (v_rows[i]).auth_type,
-        'credentials', sfp._open(v_rows[i], v_keyring));
+        'credentials', sfp._public_credentials((v_rows[i]).auth_type, v_plain, v_token));
     end loop;
   exception when sqlstate 'SFK01' or sqlstate 'SFK02' or sqlstate 'SFK04' then
     get stacked diagnostics v_state = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
@@ -185,6 +225,23 @@ begin
       message => v_message, details => jsonb_build_object('code', v_state));
     return jsonb_build_object('outcome', 'error', 'code', v_state, 'message', v_message, 'integration_id', v_failed);
   end;
+
+  -- A grant the service refused for good: the read fails, audited, until an owner updates it.
+  if v_refused is not null then
+    v_message := format('Integration %s (%s %s) needs re-authorization: %s. An owner must update its credentials',
+      v_refused ->> 'integration_id', v_refused ->> 'provider', v_refused ->> 'auth_type',
+      coalesce(v_refused ->> 'reason', 'the service refused its grant'));
+    perform sfp._audit(v_actor, 'credentials.read', 'error', get_credentials.context,
+      integration_ids => array[(v_refused ->> 'integration_id')::uuid], provider => v_provider, project => v_project,
+      message => v_message, details => jsonb_build_object('code', 'reauthorization_required'));
+    return jsonb_build_object('outcome', 'reauthorize', 'message', v_message,
+      'integration_id', v_refused ->> 'integration_id');
+  end if;
+  -- Tokens to issue first (or wait for): no credential leaves yet, so nothing is audited; the
+  -- caller issues them (recording each issuance) and reads again.
+  if jsonb_array_length(v_issue) > 0 or cardinality(v_waiting) > 0 then
+    return jsonb_build_object('outcome', 'issue', 'issue', v_issue, 'waiting', to_jsonb(v_waiting));
+  end if;
 
   perform sfp._audit(v_actor, 'credentials.read', 'granted', get_credentials.context,
     integration_ids => v_ids, provider => v_provider, project => v_project);

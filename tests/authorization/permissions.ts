@@ -53,6 +53,7 @@ export const MATRIX: readonly RouteCase[] = [
     path: "/integrations/{integration}/rollback",
     statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200],
   },
+  { method: "POST", path: "/integrations/{integration}/test", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
   { method: "DELETE", path: "/integrations/{integration}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
   {
     method: "GET",

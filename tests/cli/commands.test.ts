@@ -1,9 +1,10 @@
 /**
- * The CLI's commands against the real server, as child processes: projects (get, update with
- * check-and-set, delete), integrations (list, credentials hidden unless --reveal), application
- * tokens (created, listed, revoked, then refused); `--json` prints the API's data. And the
+ * The CLI's commands against the real server, as child processes: projects (create, list, get,
+ * update with check-and-set, delete), application tokens (created with an expiry and a scope,
+ * listed without the token, revoked, then refused); `--json` prints the API's data. And the
  * command tree itself: every command has --json (the groups aside) and an example in its
  * --help, `npx sfp --help` works from the checkout, the spinner appears only on a terminal.
+ * Integrations: integrations.test.ts; the team and the audit log: team-and-audit.test.ts.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -12,14 +13,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createProgram } from "../../cli/program.ts";
 import { withProgress } from "../../cli/progress.ts";
 import { PROJECT_ROOT } from "../../stack/database-setup.ts";
-import { cliHome, sfp } from "../support/cli.ts";
+import { cliHome, normalized, sfp, tableCells } from "../support/cli.ts";
 import { createProject } from "../support/http.ts";
 import { useTestStack } from "../support/test-stack.ts";
 
 const stack = useTestStack();
 
 const PROJECT = "acme-corp/salesforce-main";
-const GITHUB = { token: "ghp_made_up_cli_secret" };
 
 let home: ReturnType<typeof cliHome>;
 beforeEach(() => {
@@ -29,24 +29,6 @@ afterEach(() => home.remove());
 
 const asOwner = (args: string[], input?: string) =>
   sfp(home.dir, args, { env: { SFP_SERVER_URL: stack.url, SFP_SERVER_TOKEN: stack.owner.token }, input });
-
-/** Output with uuids and timestamps replaced by placeholders. */
-const normalized = (text: string) =>
-  text.replaceAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<id>")
-    .replaceAll(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00/g, "<time>");
-
-/**
- * A table's cells, line by line (ids and times normalized), after checking that it is aligned:
- * every cell of a column starts where its header does.
- */
-function tableCells(text: string): string[][] {
-  const lines = text.trimEnd().split("\n");
-  const starts = [...lines[0].matchAll(/\S+(?: \S+)*/g)].map((match) => match.index);
-  for (const line of lines) {
-    expect([...line.matchAll(/\S+(?: \S+)*/g)].map((match) => match.index), line).toEqual(starts);
-  }
-  return lines.map((line) => normalized(line).split(/ {2,}/));
-}
 
 describe("projects", () => {
   it("get prints the project; --json the API's answer", async () => {
@@ -100,54 +82,10 @@ describe("projects", () => {
   });
 });
 
-describe("integrations", () => {
-  it("create reads --credentials from stdin; list shows metadata; credentials hides values unless --reveal", async () => {
-    await createProject(stack, PROJECT);
-    const created = await asOwner(
-      ["server", "integration", "create", "--provider", "github", "--auth-type", "pat", "--project", PROJECT, "--credentials", "-", "--json"],
-      JSON.stringify(GITHUB),
-    );
-    expect(created.code).toBe(0);
-    const { id } = JSON.parse(created.stdout);
-    expect(created.stdout).not.toContain(GITHUB.token);
-
-    expect(normalized((await asOwner(["server", "integration", "list"])).stdout)).toBe([
-      "ID                                    PROVIDER  AUTH TYPE  SCOPE                      VERSION  UPDATED",
-      "<id>  github    pat        acme-corp/salesforce-main  1        <time>",
-      "",
-    ].join("\n"));
-
-    const hidden = await asOwner(["server", "integration", "credentials", "--provider", "github", "--project", PROJECT]);
-    expect(hidden.stdout).toBe([
-      "INTEGRATION                           PROVIDER  AUTH TYPE  CREDENTIALS",
-      `${id}  github    pat        {"token":"(hidden)"}`,
-      "",
-    ].join("\n"));
-    const hiddenJson = await asOwner(["server", "integration", "credentials", "--provider", "github", "--project", PROJECT, "--json"]);
-    expect(JSON.parse(hiddenJson.stdout)).toEqual([{ integration_id: id, provider: "github", auth_type: "pat", credentials: { token: "(hidden)" } }]);
-
-    const revealed = await asOwner(["server", "integration", "credentials", "--provider", "github", "--project", PROJECT, "--reveal", "--json"]);
-    expect(JSON.parse(revealed.stdout)).toEqual([{ integration_id: id, provider: "github", auth_type: "pat", credentials: GITHUB }]);
-  });
-
-  it("create without --global or --project is a usage error (2); the server's refusal of a bad shape is 1, the secret never repeated", async () => {
-    expect(await asOwner(["server", "integration", "create", "--provider", "github", "--auth-type", "pat", "--credentials", "{}"])).toEqual({
-      code: 2, stdout: "", stderr: "error: give --global or at least one --project\n",
-    });
-    const wrong = await asOwner([
-      "server", "integration", "create", "--provider", "github", "--auth-type", "pat", "--global", "--credentials",
-      JSON.stringify({ ...GITHUB, password: GITHUB.token }),
-    ]);
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/^error: credentials: .*password.* \(400 Bad Request\)\n$/);
-    expect(wrong.stderr).not.toContain(GITHUB.token);
-  });
-});
-
 describe("application tokens", () => {
-  it("create prints the token once; list never; a revoked token is refused", async () => {
+  it("create -x prints the token once, with its scope; list never shows it; a revoked token is refused", async () => {
     await createProject(stack, PROJECT);
-    const created = await asOwner(["server", "application-token", "create", "-n", "github-actions", "--expires-in", "90", "--project", PROJECT]);
+    const created = await asOwner(["server", "application-token", "create", "-n", "github-actions", "-x", "90", "--project", PROJECT, "--provider", "jira"]);
     expect(created.code).toBe(0);
     const token = /^token\s+(sfp_app_\S+)$/m.exec(created.stdout)![1];
     expect(normalized(created.stdout)).toBe([
@@ -155,21 +93,27 @@ describe("application tokens", () => {
       "name       github-actions",
       "status     active",
       `projects   ${PROJECT}`,
-      "providers  all",
+      "providers  jira",
       "expires    <time>",
       `token      ${token}`,
       "",
     ].join("\n"));
+    const days = (Date.parse(JSON.parse((await asOwner(["server", "application-token", "list", "--json"])).stdout)[0].expires_at) - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(90);
 
     const listed = await asOwner(["server", "application-token", "list"]);
     expect(listed.stdout).not.toContain(token);
     expect(tableCells(listed.stdout)).toEqual([
       ["ID", "NAME", "STATUS", "PROJECTS", "PROVIDERS", "EXPIRES", "LAST USED"],
-      ["<id>", "github-actions", "active", PROJECT, "all", "<time>", "never"],
+      ["<id>", "github-actions", "active", PROJECT, "jira", "<time>", "never"],
     ]);
 
     const pipeline = (args: string[]) => sfp(home.dir, args, { env: { SFP_SERVER_URL: stack.url, SFP_SERVER_TOKEN: token } });
     expect((await pipeline(["server", "whoami"])).stdout).toContain("caller  application token 'github-actions'\n");
+    // Its scope, as the server enforces it.
+    expect(await pipeline(["server", "integration", "credentials", "--provider", "github", "--project", PROJECT])).toEqual({
+      code: 1, stdout: "", stderr: "error: Forbidden - token not scoped to provider 'github' (403 Forbidden)\n",
+    });
     const id = JSON.parse((await asOwner(["server", "application-token", "list", "--json"])).stdout)[0].id;
     expect(await asOwner(["server", "application-token", "revoke", "-i", id])).toEqual({
       code: 0, stdout: `Revoked application token 'github-actions' (${id})\n`, stderr: "",
@@ -177,8 +121,19 @@ describe("application tokens", () => {
     expect(await pipeline(["server", "project", "list"])).toEqual({
       code: 1,
       stdout: "",
-      stderr: "error: Application token revoked (401 Unauthorized): sign in again with sfp server login, or pass a valid --application-token\n",
+      stderr: "error: Application token revoked (401 Unauthorized): store a valid token with sfp server auth login, or pass one with -t/--application-token\n",
     });
+  });
+
+  it("create --json is the API's answer; the default expiry is 30 days; -x outside 1 to 365 is a usage error", async () => {
+    const created = await asOwner(["server", "application-token", "create", "-n", "nightly", "--json"]);
+    const body = JSON.parse(created.stdout);
+    expect(body).toMatchObject({ name: "nightly", status: "active", projects: null, providers: null, token: expect.stringMatching(/^sfp_app_/) });
+    expect(Math.round((Date.parse(body.expires_at) - Date.now()) / 86_400_000)).toBe(30);
+    expect(await asOwner(["server", "application-token", "create", "-n", "x", "-x", "366"])).toEqual({
+      code: 2, stdout: "", stderr: "error: option '-x, --expires-in <days>' argument '366' is invalid. must be a whole number from 1 to 365\n",
+    });
+    expect(normalized((await asOwner(["server", "application-token", "list"])).stdout)).not.toContain(body.token);
   });
 });
 
@@ -198,8 +153,39 @@ describe("the command tree", () => {
 
   const all = commands(createProgram());
 
+  it("the tree is the issue's: every command it names, and no other", () => {
+    expect(all.filter(({ command }) => command.commands.length === 0).map(({ name, command }) =>
+      [name, ...command.aliases()].join(" | "))).toEqual([
+      "sfp server auth login",
+      "sfp server auth clear",
+      "sfp server whoami",
+      "sfp server project create | register",
+      "sfp server project list",
+      "sfp server project get",
+      "sfp server project update",
+      "sfp server project delete",
+      "sfp server integration create",
+      "sfp server integration list",
+      "sfp server integration get",
+      "sfp server integration update",
+      "sfp server integration rollback",
+      "sfp server integration delete",
+      "sfp server integration credentials",
+      "sfp server application-token create",
+      "sfp server application-token list",
+      "sfp server application-token revoke",
+      "sfp server user list",
+      "sfp server user add",
+      "sfp server user role",
+      "sfp server user remove",
+      "sfp server audit list",
+      "sfp server audit export",
+      "sfp server audit verify",
+      "sfp work-items list",
+    ]);
+  });
+
   it("every command's --help ends with an example of it", () => {
-    expect(all.length).toBeGreaterThan(18);
     for (const { name, command } of all) {
       const example = /\nExample:\n  \$ (.+)\n+$/.exec(help(command));
       expect(example, name).not.toBeNull();
@@ -224,15 +210,14 @@ describe("the command tree", () => {
     expect(stdout).toContain(`  ${home.configDir}/config.json\n`);
   });
 
-  it("the spinner writes to a terminal only, and clears its line", async () => {
+  it("the spinner writes to a terminal only, shows the label's changes, and clears its line", async () => {
     const written: string[] = [];
     const stream = (isTTY: boolean) => ({ isTTY, write: (text: string) => written.push(text) }) as unknown as NodeJS.WriteStream;
 
-    expect(await withProgress("Reading", async () => 42, stream(false))).toBe(42);
+    expect(await withProgress("Reading", async (setLabel) => (setLabel("Reading: 50"), 42), stream(false))).toBe(42);
     expect(written).toEqual([]);
 
-    expect(await withProgress("Reading", async () => 43, stream(true))).toBe(43);
-    expect(written[0]).toBe("\r⠋ Reading");
-    expect(written.at(-1)).toBe("\r\u001b[K");
+    expect(await withProgress("Reading", async (setLabel) => (setLabel("Reading: 50"), 43), stream(true))).toBe(43);
+    expect(written).toEqual(["\r⠋ Reading\u001b[K", "\r⠙ Reading: 50\u001b[K", "\r\u001b[K"]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * How the CLI reaches the server and says when it cannot: the URL and token from an option,
- * the environment or the saved configuration (in that order); `sfp server login` checks the
- * token and saves both readable by the user only, `logout` removes them, and a configuration
- * others can read is refused; one line on stderr and exit 1 for an unreachable server, a URL
+ * the environment or the saved configuration (in that order); `sfp server auth login` checks the
+ * token (from --token or stdin) and saves both readable by the user only, `auth clear` removes
+ * them, and a configuration others can read is refused; one line on stderr and exit 1 for an
+ * unreachable server, a URL
  * that is not an sfp server, an expired or refused token; exit 2 for a wrong command line;
  * no token ever printed.
  */
@@ -26,16 +27,17 @@ afterEach(() => home.remove());
 
 const configFile = () => join(home.configDir, "config.json");
 const asOwner = () => ({ SFP_SERVER_URL: stack.url, SFP_SERVER_TOKEN: stack.owner.token });
-const REFUSED_TOKEN_HINT = "sign in again with sfp server login, or pass a valid --application-token";
+const REFUSED_TOKEN_HINT = "store a valid token with sfp server auth login, or pass one with -t/--application-token";
 
-describe("sfp server login / logout", () => {
-  it("login checks the token, saves URL and token readable by the user only; later commands need neither", async () => {
-    const login = await sfp(home.dir, ["server", "login", "--sfp-server-url", stack.url, "--token-stdin"], { input: `${stack.owner.token}\n` });
+describe("sfp server auth login / clear", () => {
+  it("login --token-stdin checks the token, saves URL and token readable by the user only; later commands need neither; clear removes them", async () => {
+    const login = await sfp(home.dir, ["server", "auth", "login", "--sfp-server-url", stack.url, "--token-stdin"], { input: `${stack.owner.token}\n` });
     expect(login).toEqual({
       code: 0,
       stdout: `Signed in to ${stack.url} as owner@example.test (owner); saved in ${configFile()}\n`,
       stderr: "",
     });
+    // The URL and the token the user stored, nothing else.
     expect(JSON.parse(readFileSync(configFile(), "utf8"))).toEqual({ serverUrl: stack.url, token: stack.owner.token });
     expect(statSync(configFile()).mode & 0o777).toBe(0o600);
     expect(statSync(home.configDir).mode & 0o777).toBe(0o700);
@@ -47,23 +49,57 @@ describe("sfp server login / logout", () => {
       stderr: "",
     });
 
-    expect(await sfp(home.dir, ["server", "logout"])).toEqual({ code: 0, stdout: `Removed ${configFile()}\n`, stderr: "" });
+    expect(await sfp(home.dir, ["server", "auth", "clear"])).toEqual({ code: 0, stdout: `Removed ${configFile()}\n`, stderr: "" });
     expect(existsSync(configFile())).toBe(false);
+    expect(await sfp(home.dir, ["server", "auth", "clear", "--json"])).toEqual({
+      code: 0, stdout: `{\n  "removed": false,\n  "config": ${JSON.stringify(configFile())}\n}\n`, stderr: "",
+    });
     expect(await sfp(home.dir, ["server", "whoami"])).toEqual({
       code: 1,
       stdout: "",
-      stderr: "error: no sfp server URL: pass --sfp-server-url, set SFP_SERVER_URL, or run sfp server login\n",
+      stderr: "error: no sfp server URL: pass --sfp-server-url, set SFP_SERVER_URL, or run sfp server auth login\n",
     });
   });
 
+  it("login --token takes the token from the flag (URL from SFP_SERVER_URL); --json names the caller, never the token", async () => {
+    const login = await sfp(home.dir, ["server", "auth", "login", "--token", stack.member.token, "--json"], { env: { SFP_SERVER_URL: stack.url } });
+    expect(login.code).toBe(0);
+    expect(JSON.parse(login.stdout)).toEqual({
+      serverUrl: stack.url,
+      caller: { type: "user", user_id: stack.member.id, email: stack.member.email, role: "member" },
+      config: configFile(),
+    });
+    expect(login.stdout).not.toContain(stack.member.token);
+    expect(JSON.parse(readFileSync(configFile(), "utf8"))).toEqual({ serverUrl: stack.url, token: stack.member.token });
+  });
+
+  it("login's --help shows where the token is saved", async () => {
+    const help = await sfp(home.dir, ["server", "auth", "login", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replaceAll(/\s+/g, " ")).toContain(`saves the server's URL and the token in ${configFile()} (mode 0600: readable by you only)`);
+  });
+
   it("login with a refused token saves nothing, and says why in one line", async () => {
-    const result = await sfp(home.dir, ["server", "login", "--sfp-server-url", stack.url, "-t", "not-a-token"]);
+    const result = await sfp(home.dir, ["server", "auth", "login", "--sfp-server-url", stack.url, "--token", "not-a-token"]);
     expect(result).toEqual({ code: 1, stdout: "", stderr: `error: Invalid token: not a JWT (401 Unauthorized): ${REFUSED_TOKEN_HINT}\n` });
     expect(existsSync(configFile())).toBe(false);
   });
 
+  it.each([
+    ["no token", [], "", "error: give --token <token> or --token-stdin\n"],
+    ["an empty stdin", ["--token-stdin"], "\n", "error: --token-stdin: stdin held no token\n"],
+    ["both", ["--token", "x", "--token-stdin"], "", "error: option '--token-stdin' cannot be used with option '--token <token>'\n"],
+  ])("login with %s: a usage error, exit 2, nothing saved", async (_, args, input, stderr) => {
+    expect(await sfp(home.dir, ["server", "auth", "login", "--sfp-server-url", stack.url, ...args], { input })).toEqual({ code: 2, stdout: "", stderr });
+    expect(existsSync(configFile())).toBe(false);
+  });
+
+  it("the first version's login and logout are gone", async () => {
+    expect(await sfp(home.dir, ["server", "login"])).toEqual({ code: 2, stdout: "", stderr: "error: unknown command 'login'\n" });
+  });
+
   it("an option beats the environment, which beats the saved configuration", async () => {
-    await sfp(home.dir, ["server", "login", "--sfp-server-url", stack.url, "-t", stack.member.token]);
+    await sfp(home.dir, ["server", "auth", "login", "--sfp-server-url", stack.url, "--token", stack.member.token]);
     const whoami = (env: Record<string, string>, args: string[] = []) =>
       sfp(home.dir, ["server", "whoami", "--json", ...args], { env }).then((result) => JSON.parse(result.stdout).email);
 
@@ -73,7 +109,7 @@ describe("sfp server login / logout", () => {
   });
 
   it("refuses a configuration file other users can read, naming the fix", async () => {
-    await sfp(home.dir, ["server", "login", "--sfp-server-url", stack.url, "-t", stack.owner.token]);
+    await sfp(home.dir, ["server", "auth", "login", "--sfp-server-url", stack.url, "--token", stack.owner.token]);
     chmodSync(configFile(), 0o644);
     expect(await sfp(home.dir, ["server", "whoami"])).toEqual({
       code: 1,
@@ -83,19 +119,19 @@ describe("sfp server login / logout", () => {
   });
 
   it("refuses a configuration file that is not JSON, without printing it", async () => {
-    await sfp(home.dir, ["server", "login", "--sfp-server-url", stack.url, "-t", stack.owner.token]);
+    await sfp(home.dir, ["server", "auth", "login", "--sfp-server-url", stack.url, "--token", stack.owner.token]);
     writeFileSync(configFile(), `{"token": "${stack.owner.token}"`, { mode: 0o600 });
     const result = await sfp(home.dir, ["server", "whoami"]);
     expect(result).toEqual({
       code: 1,
       stdout: "",
-      stderr: `error: ${configFile()} is not valid JSON: fix it, or delete it and run sfp server login\n`,
+      stderr: `error: ${configFile()} is not valid JSON: fix it, or run sfp server auth clear and sfp server auth login\n`,
     });
   });
 
   it("honours XDG_CONFIG_HOME when SFP_CONFIG_DIR is not set, and shows the path in --help", async () => {
     const env = { SFP_CONFIG_DIR: "", XDG_CONFIG_HOME: join(home.dir, "xdg") };
-    await sfp(home.dir, ["server", "login", "--sfp-server-url", stack.url, "-t", stack.owner.token], { env });
+    await sfp(home.dir, ["server", "auth", "login", "--sfp-server-url", stack.url, "--token", stack.owner.token], { env });
     expect(statSync(join(home.dir, "xdg", "sfp", "config.json")).mode & 0o777).toBe(0o600);
     expect((await sfp(home.dir, ["--help"], { env })).stdout).toContain(`  ${join(home.dir, "xdg", "sfp", "config.json")}\n`);
   });
@@ -143,7 +179,7 @@ describe("one line when the server cannot be used", () => {
     expect(await sfp(home.dir, ["server", "project", "list"], { env: { SFP_SERVER_URL: stack.url } })).toEqual({
       code: 1,
       stdout: "",
-      stderr: "error: no token: pass -t/--application-token, set SFP_SERVER_TOKEN, or run sfp server login\n",
+      stderr: "error: no token: pass -t/--application-token, set SFP_SERVER_TOKEN, or run sfp server auth login\n",
     });
   });
 
@@ -169,17 +205,11 @@ describe("a wrong command line: commander's one line, exit 2", () => {
   it.each([
     [["server", "project", "create", "--identifier", "acme/x"], "error: required option '--remote-url <url>' not specified\n"],
     [["server", "projects"], "error: unknown command 'projects'\n(Did you mean project?)\n"],
-    [["work-items", "list", "--project", "acme/x", "--limit", "0"],
-      "error: option '--limit <n>' argument '0' is invalid. must be a whole number from 1 to 1000\n"],
+    [["work-items", "list", "--project", "acme/x", "--max-results", "0"],
+      "error: option '--max-results <n>' argument '0' is invalid. must be a whole number from 1 to 100\n"],
+    [["work-items", "list", "--project", "acme/x", "--max-results", "101"],
+      "error: option '--max-results <n>' argument '101' is invalid. must be a whole number from 1 to 100\n"],
   ])("sfp %j", async (args, stderr) => {
     expect(await sfp(home.dir, args, { env: asOwner() })).toEqual({ code: 2, stdout: "", stderr });
-  });
-
-  it("--credentials that is not JSON: named, never repeated", async () => {
-    const secret = "ghp_never_printed_secret";
-    const result = await sfp(home.dir, [
-      "server", "integration", "create", "--provider", "github", "--auth-type", "pat", "--global", "--credentials", `{"token": "${secret}"`,
-    ], { env: asOwner() });
-    expect(result).toEqual({ code: 2, stdout: "", stderr: "error: --credentials is not valid JSON\n" });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `sfp work-items list` against the real server and a local Jira that follows Jira Cloud's
- * search API (tests/support/jira-server.ts): pages followed with nextPageToken up to --limit,
- * --jql added to the search, --json with each issue's link, the credential's site used (never
+ * search API (tests/support/jira-server.ts): pages followed with nextPageToken up to
+ * --max-results, --status, --type, --assignee and --jql added to the search, --json with each
+ * issue's link, the credential's site used (never
  * the configuration's baseUrl), an application token allowed and a member refused, and every
  * failure one line that never carries a credential: Jira's 401, 429, 500, plain http without
  * SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK, no work items configuration, another provider.
@@ -9,11 +10,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cliHome, type CliResult, sfp } from "../support/cli.ts";
 import { createIntegration, createProject } from "../support/http.ts";
-import { type FakeJira, type JiraIssueFixture, startFakeJira } from "../support/jira-server.ts";
+import { accountId, type FakeJira, type JiraIssueFixture, startFakeJira } from "../support/jira-server.ts";
 import { OWNER_OR_APPLICATION } from "../support/messages.ts";
 import { useTestStack } from "../support/test-stack.ts";
 
-const stack = useTestStack();
+// The server checks a Jira credential's base_url with its outbound rules: the local Jira is plain http on 127.0.0.1.
+const stack = useTestStack({ env: { SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK: "true" } });
 
 const PROJECT = "acme-corp/salesforce-main";
 const JIRA_USER = "sfp-service@acme.com";
@@ -30,7 +32,8 @@ const FIELDS = ["summary", "status", "issuetype", "assignee"];
 let jira: FakeJira;
 beforeAll(async () => {
   // Pages of 3 at most, whatever maxResults asks: the CLI must follow nextPageToken.
-  jira = await startFakeJira({ username: JIRA_USER, apiToken: JIRA_TOKEN, issues: ISSUES, pageSize: 3 });
+  // Ada Lovelace is the credential's user: currentUser() is her.
+  jira = await startFakeJira({ username: JIRA_USER, apiToken: JIRA_TOKEN, issues: ISSUES, pageSize: 3, currentUser: "Ada Lovelace" });
 });
 afterAll(() => jira?.stop());
 
@@ -71,9 +74,9 @@ function expectNoSecret(result: CliResult) {
 }
 
 describe("listing", () => {
-  it("follows nextPageToken up to --limit, asking each page for what is still missing", async () => {
+  it("follows nextPageToken up to --max-results, asking each page for what is still missing", async () => {
     await arrange();
-    const result = await list(["--limit", "5"]);
+    const result = await list(["--max-results", "5"]);
     expect(result).toEqual({
       code: 0,
       stderr: "",
@@ -94,7 +97,7 @@ describe("listing", () => {
     ]);
   });
 
-  it("reads every page until isLast by default, and prints --json with each issue's link from baseUrl", async () => {
+  it("reads every page until isLast, up to 50 by default, and prints --json with each issue's link from baseUrl", async () => {
     await arrange();
     const result = await list(["--json"]);
     expect(result.code).toBe(0);
@@ -104,7 +107,34 @@ describe("listing", () => {
       key: "DP-70", type: "Story", status: "To Do", assignee: "Ada Lovelace", summary: "Work item 1",
       url: "https://acme.atlassian.net/browse/DP-70",
     });
-    expect(jira.requests).toHaveLength(3);
+    // Pages of 3: asked for 50, then for what was still missing.
+    expect(jira.requests.map(({ body }) => (body as { maxResults: number }).maxResults)).toEqual([50, 47, 44]);
+  });
+
+  it("--status, --type and --assignee become JQL conditions, quoted; repeated ones any of several", async () => {
+    await arrange();
+    const keys = async (args: string[]) => {
+      const result = await list([...args, "--json"]);
+      expect(result.stderr).toBe("");
+      return JSON.parse(result.stdout).map((item: { key: string }) => item.key);
+    };
+    expect(await keys(["--status", "Done"])).toEqual(["DP-69", "DP-67", "DP-65"]);
+    expect(await keys(["--status", "Done", "--status", "To Do", "--type", "Story", "--max-results", "2"])).toEqual(["DP-70", "DP-69"]);
+    expect(await keys(["--assignee", "none", "--status", "To Do"])).toEqual(["DP-68", "DP-66", "DP-64"]);
+    expect(await keys(["--assignee", accountId("Ada Lovelace")])).toEqual(["DP-70"]);
+    expect(await keys(["--assignee", "me"])).toEqual(["DP-70"]);
+    expect(jira.requests.map(({ body }) => (body as { jql: string }).jql)).toEqual([
+      'project in ("DP") AND status in ("Done") ORDER BY updated DESC',
+      'project in ("DP") AND status in ("Done", "To Do") AND issuetype in ("Story") ORDER BY updated DESC',
+      'project in ("DP") AND status in ("To Do") AND assignee is EMPTY ORDER BY updated DESC',
+      'project in ("DP") AND assignee = "acc-ada-lovelace" ORDER BY updated DESC',
+      'project in ("DP") AND assignee = currentUser() ORDER BY updated DESC',
+    ]);
+  });
+
+  it("prints No work items. when none match", async () => {
+    await arrange();
+    expect(await list(["--type", "Epic"])).toEqual({ code: 0, stdout: "No work items.\n", stderr: "" });
   });
 
   it("adds --jql to the search, and links to the credential's site without a baseUrl", async () => {
@@ -121,7 +151,7 @@ describe("listing", () => {
   it("works with an application token, which may read credentials", async () => {
     await arrange();
     const created = await stack.api("POST", "/application-tokens", { token: stack.owner.token, body: { name: "ci", expiresIn: 1 } });
-    const result = await list(["--limit", "1"], { token: created.body.token });
+    const result = await list(["--max-results", "1"], { token: created.body.token });
     expect(result.stdout).toBe("KEY    TYPE   STATUS  ASSIGNEE      SUMMARY\nDP-70  Story  To Do   Ada Lovelace  Work item 1\n");
   });
 

@@ -126,7 +126,8 @@ function auditRow(sent: Sent, fields: Partial<AuditRow>): AuditRow {
     ip: "127.0.0.1",
     user_agent: USER_AGENT,
     request_id: sent.requestId,
-    message: typeof sent.body?.message === "string" ? sent.body.message : null,
+    // The answer's message, as audit_credentials_request keeps it (its first 200 characters).
+    message: typeof sent.body?.message === "string" ? sent.body.message.slice(0, 200) : null,
     details: {},
     ...fields,
   };

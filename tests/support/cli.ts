@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { PROJECT_ROOT } from "../../stack/database-setup.ts";
 
 export const SFP_BIN = join(PROJECT_ROOT, "cli", "sfp.js");
@@ -22,6 +23,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Written to stdin (then closed); stdin is empty otherwise. */
   input?: string;
+  /** The working folder (the checkout unless given). */
+  cwd?: string;
 }
 
 /** A folder for one test's CLI runs: its configuration folder and HOME; removed by `remove`. */
@@ -35,9 +38,9 @@ function cliEnv(home: string, env: Record<string, string>): Record<string, strin
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, SFP_CONFIG_DIR: join(home, "config"), ...env };
 }
 
-function run(file: string, args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+function run(file: string, args: string[], env: Record<string, string>, { input, cwd = PROJECT_ROOT }: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: PROJECT_ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(file, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -49,17 +52,39 @@ function run(file: string, args: string[], env: Record<string, string>, input?: 
 }
 
 /** `sfp <args>` in `home` (cliHome().dir). */
-export function sfp(home: string, args: string[], { env = {}, input }: CliOptions = {}): Promise<CliResult> {
-  return run(process.execPath, [SFP_BIN, ...args], cliEnv(home, env), input);
+export function sfp(home: string, args: string[], { env = {}, ...options }: CliOptions = {}): Promise<CliResult> {
+  return run(process.execPath, [SFP_BIN, ...args], cliEnv(home, env), options);
 }
 
 /** A command line run by sh, with `sfp` (the package's bin) first on the PATH. */
-export function sfpShell(home: string, commandLine: string, { env = {}, input }: CliOptions = {}): Promise<CliResult> {
+export function sfpShell(home: string, commandLine: string, { env = {}, ...options }: CliOptions = {}): Promise<CliResult> {
   const bin = join(home, "bin");
   mkdirSync(bin, { recursive: true });
   try {
     symlinkSync(SFP_BIN, join(bin, "sfp"));
   } catch { /* made by an earlier call */ }
   const base = cliEnv(home, env);
-  return run("/bin/sh", ["-c", commandLine], { ...base, PATH: `${bin}:${base.PATH}` });
+  return run("/bin/sh", ["-c", commandLine], { ...base, PATH: `${bin}:${base.PATH}` }, options);
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+const TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00/g;
+
+/** Output with what changes per run (uuids, the server's timestamps) replaced by <id> and <time>. */
+export function normalized(text: string): string {
+  return text.replaceAll(UUID, "<id>").replaceAll(TIMESTAMP, "<time>");
+}
+
+/**
+ * A table's cells, line by line (ids and times normalized), cut where the header's columns
+ * start: a cell that does not start there (a misaligned table) spills into its neighbours and
+ * fails the comparison, and the character before each column must be a space.
+ */
+export function tableCells(text: string): string[][] {
+  const lines = text.trimEnd().split("\n");
+  const starts = [...lines[0].matchAll(/\S+(?: \S+)*/g)].map((match) => match.index);
+  return lines.map((line) => {
+    for (const start of starts.slice(1)) expect(line.length <= start || line[start - 1] === " ", line).toBe(true);
+    return starts.map((start, index) => normalized(line.slice(start, starts[index + 1]).trimEnd()));
+  });
 }

@@ -35,6 +35,18 @@ export function jiraIntegration(apiToken: string) {
   };
 }
 
+/**
+ * What a credential read returns of stored credentials: as stored, but an OAuth credential
+ * without its refresh token and client secret; undefined for the kinds whose read returns a
+ * token issued from the grant (a GitHub App, client-credentials grants: issued-tokens.test.ts).
+ */
+export function readView(authType: string, credentials: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (["app", "oauth_client_credentials", "service_principal"].includes(authType)) return undefined;
+  if (authType !== "oauth") return credentials;
+  const { refresh_token: _refresh, client_secret: _secret, ...rest } = credentials;
+  return rest;
+}
+
 export const notFound = (id: string) => `Integration '${id}' not found`;
 export const notCurrent = (expected: number, current: number) =>
   `Version ${expected} is not current: the integration is at version ${current}`;

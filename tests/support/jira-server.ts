@@ -6,9 +6,10 @@
  *   answer    {issues: [{id, key, self, fields: {<the fields asked for>}}], nextPageToken?, isLast}
  *             (nextPageToken only while more pages follow)
  *   refusals  401 without valid credentials, 400 {errorMessages, errors} for a bad payload or JQL
- * It understands the JQL the CLI writes: `project in ("A", "B") [AND (status = X | status != X)]
- * ORDER BY updated DESC`; issues come in the order given (most recently updated first). Every
- * request is recorded.
+ * It understands the JQL the CLI writes (`matcher` below): `project in ("A", "B")`, then any of
+ * status, issuetype and assignee conditions and `(status = X)` or `(status != X)`, joined by AND,
+ * then `ORDER BY updated DESC`; issues come in the order given (most recently updated first).
+ * Every request is recorded.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -44,6 +45,8 @@ export interface FakeJiraOptions {
   issues: JiraIssueFixture[];
   /** The most issues one answer holds, whatever maxResults asks (Jira may return fewer). */
   pageSize?: number;
+  /** The display name of the credential's user, whom `currentUser()` names. */
+  currentUser?: string;
 }
 
 const SEARCH_PATH = "/rest/api/3/search/jql";
@@ -52,7 +55,7 @@ const INVALID_PAYLOAD = "Invalid request payload. Refer to the REST API document
 const NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation.";
 
 export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira> {
-  const { username, apiToken, issues, pageSize = 50 } = options;
+  const { username, apiToken, issues, pageSize = 50, currentUser } = options;
   const expectedAuthorization = `Basic ${Buffer.from(`${username}:${apiToken}`).toString("base64")}`;
   const requests: JiraRequest[] = [];
   let failure: { status: number; body: unknown; headers: Record<string, string> } | undefined;
@@ -91,7 +94,7 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
     const fields = search.fields ?? ["*navigable"];
     if (!Array.isArray(fields) || fields.some((field) => typeof field !== "string")) return refuse(400, INVALID_PAYLOAD);
 
-    const matches = matcher(search.jql);
+    const matches = matcher(search.jql, currentUser);
     if (typeof matches === "string") return refuse(400, matches);
     let offset = 0;
     if (search.nextPageToken !== undefined) {
@@ -135,23 +138,72 @@ function pick(issue: JiraIssueFixture, fields: string[]): Record<string, unknown
     summary: issue.summary,
     status: { name: issue.status, statusCategory: { key: issue.status === "Done" ? "done" : "indeterminate" } },
     issuetype: { name: issue.type, subtask: false },
-    assignee: issue.assignee === null ? null : { displayName: issue.assignee, accountId: `acc-${issue.assignee.length}` },
+    assignee: issue.assignee === null ? null : { displayName: issue.assignee, accountId: accountId(issue.assignee) },
   };
   const wanted = fields.includes("*navigable") || fields.includes("*all") ? Object.keys(all) : fields;
   return Object.fromEntries(Object.entries(all).filter(([name]) => wanted.includes(name)));
 }
 
-/** A filter for the JQL the CLI writes, or Jira's message for any other JQL. */
-function matcher(jql: string): ((issue: JiraIssueFixture) => boolean) | string {
-  const match = /^project in \(((?:"[A-Z][A-Z0-9_]*"(?:, )?)+)\)(?: AND \((.+)\))? ORDER BY updated DESC$/.exec(jql);
-  if (!match) return `Error in the JQL Query: the query could not be parsed: ${jql}`;
-  const keys = [...match[1].matchAll(/"([A-Z][A-Z0-9_]*)"/g)].map((key) => key[1]);
-  const inProjects = (issue: JiraIssueFixture) => keys.includes(issue.key.split("-")[0]);
-  if (match[2] === undefined) return inProjects;
-  const condition = /^status (=|!=) "?([^"]+)"?$/.exec(match[2]);
-  if (!condition) return `Error in the JQL Query: this test server understands only status = X or status != X, not: ${match[2]}`;
-  const [, operator, status] = condition;
-  return (issue) => inProjects(issue) && (operator === "=" ? issue.status === status : issue.status !== status);
+type IssueFilter = (issue: JiraIssueFixture) => boolean;
+
+/** A JQL string list: `"A", "B \"quoted\""`. */
+function jqlStrings(list: string): string[] {
+  return [...list.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1].replace(/\\(.)/g, "$1"));
+}
+
+/**
+ * The conditions the CLI writes, each a filter: `project in (...)` (always first), `status in
+ * (...)`, `issuetype in (...)`, `assignee = currentUser()` / `is EMPTY` / `= "<account id>"`,
+ * and a condition of the user's in parentheses, of which this server understands `status = X`
+ * and `status != X`.
+ */
+const CONDITIONS: { pattern: RegExp; filter: (match: RegExpExecArray, currentUser: string | undefined) => IssueFilter | string }[] = [
+  {
+    pattern: /^project in \(((?:"[A-Z][A-Z0-9_]*"(?:, )?)+)\)/,
+    filter: (match) => (issue) => jqlStrings(match[1]).includes(issue.key.split("-")[0]),
+  },
+  { pattern: /^status in \(([^)]+)\)/, filter: (match) => (issue) => jqlStrings(match[1]).includes(issue.status) },
+  { pattern: /^issuetype in \(([^)]+)\)/, filter: (match) => (issue) => jqlStrings(match[1]).includes(issue.type) },
+  { pattern: /^assignee = currentUser\(\)/, filter: (_, currentUser) => (issue) => issue.assignee !== null && issue.assignee === currentUser },
+  { pattern: /^assignee is EMPTY/, filter: () => (issue) => issue.assignee === null },
+  { pattern: /^assignee = "([^"]+)"/, filter: (match) => (issue) => issue.assignee !== null && accountId(issue.assignee) === match[1] },
+  {
+    pattern: /^\((.+)\)(?= ORDER BY)/,
+    filter: (match) => {
+      const condition = /^status (=|!=) "?([^"]+)"?$/.exec(match[1]);
+      if (!condition) return `Error in the JQL Query: this test server understands only status = X or status != X, not: ${match[1]}`;
+      const [, operator, status] = condition;
+      return (issue) => (operator === "=" ? issue.status === status : issue.status !== status);
+    },
+  },
+];
+
+/** A filter for the JQL the CLI writes (conditions joined by AND, then ORDER BY updated DESC), or Jira's message for any other JQL. */
+function matcher(jql: string, currentUser: string | undefined): IssueFilter | string {
+  const unparsable = `Error in the JQL Query: the query could not be parsed: ${jql}`;
+  const filters: IssueFilter[] = [];
+  let rest = jql;
+  while (!rest.startsWith(" ORDER BY")) {
+    if (filters.length > 0) {
+      if (!rest.startsWith(" AND ")) return unparsable;
+      rest = rest.slice(" AND ".length);
+    }
+    // The project condition comes first; every other one after it.
+    const candidates = filters.length === 0 ? CONDITIONS.slice(0, 1) : CONDITIONS.slice(1);
+    const found = candidates.map((condition) => ({ condition, match: condition.pattern.exec(rest) })).find(({ match }) => match !== null);
+    if (!found) return unparsable;
+    const filter = found.condition.filter(found.match!, currentUser);
+    if (typeof filter === "string") return filter;
+    filters.push(filter);
+    rest = rest.slice(found.match![0].length);
+  }
+  if (rest !== " ORDER BY updated DESC") return unparsable;
+  return (issue) => filters.every((filter) => filter(issue));
+}
+
+/** The account id this server gives a display name ("Ada Lovelace" → "acc-ada-lovelace"). */
+export function accountId(displayName: string): string {
+  return `acc-${displayName.toLowerCase().replaceAll(" ", "-")}`;
 }
 
 function pageToken(offset: number, jql: string): string {

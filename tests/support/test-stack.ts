@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import { databaseUrl, freePort } from "../../stack/addresses.ts";
-import { startFunctionsServer } from "../../stack/functions-server.ts";
+import { type FunctionsServer, startFunctionsServer } from "../../stack/functions-server.ts";
 import { serviceRoleKey, userToken } from "../../stack/tokens.ts";
 import { assertResponse } from "./contract.ts";
 import type { ServerInfo } from "./server-info.ts";
@@ -47,6 +47,8 @@ export interface TestStack {
   reset(): Promise<void>;
   /** Restarts the Deno server (new connections), with extra environment if given. */
   restartFunctions(extraEnv?: Record<string, string>): Promise<void>;
+  /** A second Deno server on the same database (another process, as in a scaled deployment); the caller stops it. */
+  startAnotherFunctions(extraEnv?: Record<string, string>): Promise<FunctionsServer>;
   stop(): Promise<void>;
 }
 
@@ -170,6 +172,9 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
                  sfp.key_checks, auth.users cascade`;
       });
       await createActors();
+    },
+    async startAnotherFunctions(extraEnv = {}) {
+      return await startFunctionsServer({ ...env(), ...extraEnv }, await freePort(), (text) => (output += text));
     },
     async restartFunctions(extraEnv = {}) {
       await functions.stop();
