@@ -1,7 +1,8 @@
 /**
  * How every command is built: a description, `--json`, an example in its --help, and (for the
  * commands that call the sfp server) the connection options. Its action answers what to print
- * (text for people, data for --json); a failure leaves it as a CliError with its one line.
+ * (text for people, data for --json); a failure leaves it as a CliError with its one line,
+ * which cli/main.ts prints on stderr.
  */
 import type { Command } from "commander";
 import { type Connection, connect, connectionOptions, type ConnectionOptions, resolveServer, resolveToken, type Server } from "./connection.ts";
@@ -12,6 +13,8 @@ import { json } from "./output.ts";
 export interface Printed {
   text: string;
   data: unknown;
+  /** A failure to report after printing (stderr, exit 1): e.g. a verification that found the audit log broken. */
+  failure?: string;
 }
 
 export interface CommandSpec {
@@ -44,6 +47,7 @@ export function printing<O extends { json?: boolean }>(
       throw new CliError(line, exitCode);
     }
     process.stdout.write(options.json ? json(printed.data) : printed.text);
+    if (printed.failure !== undefined) throw new CliError(printed.failure);
   });
 }
 

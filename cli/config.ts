@@ -1,5 +1,5 @@
 /**
- * The per-user configuration file: the sfp server's URL and a token, saved by `sfp server
+ * The per-user configuration file: the sfp server's URL and a token, saved by `sfp server auth
  * login` so that later commands need neither flag. It holds a bearer token, so it is written
  * readable by its owner only (0600, in a 0700 folder) and refused when others can read it.
  *
@@ -39,10 +39,10 @@ export function readConfig(path = configPath()): SavedConfig {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch {
-    throw new CliError(`${path} is not valid JSON: fix it, or delete it and run sfp server login`);
+    throw new CliError(`${path} is not valid JSON: fix it, or run sfp server auth clear and sfp server auth login`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new CliError(`${path} must hold a JSON object: fix it, or delete it and run sfp server login`);
+    throw new CliError(`${path} must hold a JSON object: fix it, or run sfp server auth clear and sfp server auth login`);
   }
   const { serverUrl, token } = parsed as Record<string, unknown>;
   return {

@@ -1,7 +1,7 @@
 /**
  * Which sfp server a command talks to and as whom: `--sfp-server-url` and
  * `-t, --application-token` (or their variables SFP_SERVER_URL and SFP_SERVER_TOKEN, which
- * commander reads), else what `sfp server login` saved. The client is the typed client of
+ * commander reads), else what `sfp server auth login` saved. The client is the typed client of
  * client/index.ts; nothing else calls the sfp server.
  */
 import { Option } from "commander";
@@ -14,11 +14,16 @@ export interface ConnectionOptions {
   applicationToken?: string;
 }
 
+/** `--sfp-server-url` (SFP_SERVER_URL). */
+export function serverUrlOption(): Option {
+  return new Option("--sfp-server-url <url>", "the sfp server's URL (default: the one sfp server auth login saved)").env("SFP_SERVER_URL");
+}
+
 /** The two options of every command that calls the sfp server. */
 export function connectionOptions(): Option[] {
   return [
-    new Option("--sfp-server-url <url>", "the sfp server's URL (default: the one sfp server login saved)").env("SFP_SERVER_URL"),
-    new Option("-t, --application-token <token>", "a bearer token: an application token sfp_app_..., or a user's token (default: the one sfp server login saved)")
+    serverUrlOption(),
+    new Option("-t, --application-token <token>", "a bearer token: an application token sfp_app_..., or a user's token (default: the one sfp server auth login saved)")
       .env("SFP_SERVER_TOKEN"),
   ];
 }
@@ -60,7 +65,7 @@ export function parseServerUrl(text: string): Server {
 export function resolveServer(options: ConnectionOptions): Server {
   const text = options.sfpServerUrl ?? readConfig().serverUrl;
   if (!text) {
-    throw new CliError("no sfp server URL: pass --sfp-server-url, set SFP_SERVER_URL, or run sfp server login");
+    throw new CliError("no sfp server URL: pass --sfp-server-url, set SFP_SERVER_URL, or run sfp server auth login");
   }
   return parseServerUrl(text);
 }
@@ -69,7 +74,7 @@ export function resolveServer(options: ConnectionOptions): Server {
 export function resolveToken(options: ConnectionOptions): string {
   const token = options.applicationToken ?? readConfig().token;
   if (!token) {
-    throw new CliError("no token: pass -t/--application-token, set SFP_SERVER_TOKEN, or run sfp server login");
+    throw new CliError("no token: pass -t/--application-token, set SFP_SERVER_TOKEN, or run sfp server auth login");
   }
   return token;
 }

@@ -43,7 +43,7 @@ function apiFailure(error: SfpApiError, server?: ServerTarget): string {
   if (!error.fromApi && server) return notAnSfpServer(server, `answered ${status} without the API's error body`);
   const answer = `${body.message} (${status} ${body.error})`;
   if (status === 401) {
-    return `${answer}: sign in again with sfp server login, or pass a valid --application-token`;
+    return `${answer}: store a valid token with sfp server auth login, or pass one with -t/--application-token`;
   }
   return answer;
 }

@@ -1,41 +1,23 @@
 /**
- * Values given on the command line: JSON arguments (read from a file with @path, or from
- * stdin with -), repeated options, numbers. Messages name the option, never the value: a
- * --credentials value is a secret, and JSON.parse's own message would quote it.
+ * Values given on the command line: JSON arguments, repeated options, numbers, and the
+ * check-and-set version. Secrets never come from here (a flag's value lands in the shell's
+ * history and in `ps`): they are read by secret-input.ts, from a file or stdin.
  */
-import { readFileSync } from "node:fs";
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { CliError, EXIT_USAGE } from "./errors.ts";
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: unknown };
 
-/** The text of an argument that may be `@file` or `-` (stdin). */
-export function argumentText(value: string, option: string): string {
-  if (value === "-") return readFileSync(0, "utf8");
-  if (value.startsWith("@")) {
-    try {
-      return readFileSync(value.slice(1), "utf8");
-    } catch {
-      throw new CliError(`cannot read the file ${value.slice(1)} for ${option}`, EXIT_USAGE);
-    }
-  }
-  return value;
-}
-
-/**
- * A JSON object argument (inline, @file or -), parsed in a command's action: commander's own
- * argument errors quote the value, which for --credentials is a secret.
- */
-export function jsonObjectArgument(value: string, option: string): Record<string, unknown> {
+/** `text` parsed as a JSON object; messages name `what`, never the text (it may be a secret). */
+export function jsonObject(text: string, what: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(argumentText(value, option));
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`${option} is not valid JSON`, EXIT_USAGE);
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CliError(`${what} is not valid JSON`, EXIT_USAGE);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new CliError(`${option} must be a JSON object`, EXIT_USAGE);
+    throw new CliError(`${what} must be a JSON object`, EXIT_USAGE);
   }
   return parsed as Record<string, unknown>;
 }
@@ -62,4 +44,17 @@ export function integerArgument(min: number, max: number) {
 /** Collects a repeated option's values (`--project a --project b`). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** The highest version number the CLI takes: the API reads If-Match as at most 9 digits. */
+const MAX_VERSION = 999_999_999;
+
+/** A version number option (`--version`, `--if-version`). */
+export function versionOption(flags: string, description: string): Option {
+  return new Option(flags, description).argParser(integerArgument(1, MAX_VERSION));
+}
+
+/** `--if-version <n>`: check-and-set, sent as If-Match. */
+export function ifVersionOption(what: string): Option {
+  return versionOption("--if-version <n>", `change only if the ${what} is still at version n (sent as If-Match; else 409 and nothing changes)`);
 }

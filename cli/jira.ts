@@ -88,15 +88,21 @@ interface JiraIssue {
 }
 
 const FIELDS = ["summary", "status", "issuetype", "assignee"];
-/** Issues per request: Jira's default page, so a large limit costs few requests. */
-const PAGE_SIZE = 50;
 const SEARCH_PATH = "rest/api/3/search/jql";
 
 /**
- * Up to `limit` issues matching `jql`, in Jira's order. `linkBase` (the configuration's
- * `baseUrl`, else the site's /browse) makes each issue's url.
+ * Up to `limit` issues matching `jql`, in Jira's order: each request asks for what is still
+ * missing, and Jira may answer fewer (its pages are its own), so pages are followed with
+ * nextPageToken. `linkBase` (the configuration's `baseUrl`, else the site's /browse) makes each
+ * issue's url; `onPage` hears the count after each page (the spinner's label).
  */
-export async function searchIssues(access: JiraAccess, jql: string, limit: number, linkBase: string | null): Promise<WorkItem[]> {
+export async function searchIssues(
+  access: JiraAccess,
+  jql: string,
+  limit: number,
+  linkBase: string | null,
+  onPage: (count: number) => void = () => {},
+): Promise<WorkItem[]> {
   const url = new URL(SEARCH_PATH, `${stripSlash(access.apiBase.href)}/`);
   const items: WorkItem[] = [];
   const seen = new Set<string>();
@@ -105,7 +111,7 @@ export async function searchIssues(access: JiraAccess, jql: string, limit: numbe
     const answer = await requestJson("Jira", url, {
       method: "POST",
       headers: { Authorization: access.authorization },
-      body: { jql, maxResults: Math.min(PAGE_SIZE, limit - items.length), fields: FIELDS, ...(nextPageToken ? { nextPageToken } : {}) },
+      body: { jql, maxResults: limit - items.length, fields: FIELDS, ...(nextPageToken ? { nextPageToken } : {}) },
     });
     if (answer.status !== 200) throw new CliError(redact(jiraRefusal(answer.status, answer.headers, answer.body, url), access.secrets));
     const page = answer.body as { issues?: unknown; nextPageToken?: unknown; isLast?: unknown } | undefined;
@@ -114,6 +120,7 @@ export async function searchIssues(access: JiraAccess, jql: string, limit: numbe
       if (items.length >= limit) break;
       items.push(workItem(issue, linkBase));
     }
+    onPage(items.length);
     const token = typeof page.nextPageToken === "string" && page.nextPageToken !== "" ? page.nextPageToken : undefined;
     if (page.isLast === true || token === undefined || page.issues.length === 0) break;
     // A token seen before would page for ever.

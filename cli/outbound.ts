@@ -1,7 +1,7 @@
 /**
  * Calls to services outside the sfp server (Jira) with a stored credential: only to an https
- * URL (http only to 127.0.0.1 when SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK=true, for local test
- * servers), no redirects (the credential goes to the URL it is stored with, nowhere else), a
+ * URL (plain http only to http://127.0.0.1:<port> when SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK=true,
+ * for local test servers), no redirects (the credential goes to the URL it is stored with, nowhere else), a
  * timeout and a cap on the answer's size. Errors name the service and the URL's origin, never
  * a header or a credential.
  */
@@ -20,7 +20,8 @@ export function outboundUrl(text: string, what: string, env: NodeJS.ProcessEnv =
   }
   if (url.username || url.password) throw new CliError(`${what} must not hold a user name or password`);
   if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && url.hostname === "127.0.0.1" && env.SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK === "true") return url;
+  // The server's rule too: plain http only to 127.0.0.1 with an explicit port (a local test server).
+  if (url.protocol === "http:" && url.hostname === "127.0.0.1" && url.port !== "" && env.SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK === "true") return url;
   throw new CliError(`${what} must be an https:// URL: credentials are never sent over plain http`);
 }
 

@@ -1,5 +1,5 @@
 /** How the CLI shows the API's objects (and work items): the table columns and the label/value records of each kind. */
-import type { ApplicationToken, Credentials, Integration, Me, Project } from "../client/index.ts";
+import type { ApplicationToken, AuditEntry, AuditVerification, Credentials, Integration, Me, Member, Project } from "../client/index.ts";
 import type { WorkItem } from "./jira.ts";
 import type { Column } from "./output.ts";
 
@@ -53,11 +53,7 @@ function integrationScope(integration: Integration): string {
   return integration.is_global ? "global" : integration.projects.join(", ") || "none (read by no one)";
 }
 
-/** A read's credentials with every value hidden: only the field names show. */
-export function hiddenCredentials(entry: Credentials): Credentials {
-  return { ...entry, credentials: Object.fromEntries(Object.keys(entry.credentials).map((key) => [key, "(hidden)"])) };
-}
-
+/** A credential read, values included: what `integration credentials` was asked for. */
 export const CREDENTIALS_COLUMNS: Column<Credentials>[] = [
   { header: "INTEGRATION", value: (c) => c.integration_id },
   { header: "PROVIDER", value: (c) => c.provider },
@@ -93,6 +89,63 @@ export const WORK_ITEM_COLUMNS: Column<WorkItem>[] = [
   { header: "ASSIGNEE", value: (w) => w.assignee ?? "unassigned" },
   { header: "SUMMARY", value: (w) => w.summary },
 ];
+
+export const MEMBER_COLUMNS: Column<Member>[] = [
+  { header: "EMAIL", value: (m) => m.email },
+  { header: "ROLE", value: (m) => m.role },
+  { header: "USER ID", value: (m) => m.user_id },
+  { header: "ADDED", value: (m) => m.created_at },
+];
+
+export function memberRecord(member: Member): [string, unknown][] {
+  return [
+    ["email", member.email],
+    ["role", member.role],
+    ["user id", member.user_id],
+    ["added", member.created_at],
+    ["updated", member.updated_at],
+  ];
+}
+
+export const AUDIT_COLUMNS: Column<AuditEntry>[] = [
+  { header: "ID", value: (a) => a.id },
+  { header: "TIME", value: (a) => a.occurred_at },
+  { header: "ACTOR", value: (a) => auditActor(a) },
+  { header: "ACTION", value: (a) => a.action },
+  { header: "OUTCOME", value: (a) => a.outcome },
+  { header: "PROVIDER", value: (a) => a.provider },
+  { header: "PROJECT", value: (a) => a.project },
+  { header: "MESSAGE", value: (a) => a.message },
+];
+
+/** Who did it: a user's email, an application token's name, or the kind of caller. */
+function auditActor(entry: AuditEntry): string {
+  if (entry.actor_email) return entry.actor_email;
+  if (entry.actor_token_name) return `token ${entry.actor_token_name}`;
+  return entry.actor_type;
+}
+
+/** Where and why the chain is broken, in a few words. */
+export function brokenAt(report: AuditVerification): string {
+  const broken = report.first_broken;
+  if (!broken) return "none";
+  const where = [
+    ...(broken.seq === null || broken.seq === undefined ? [] : [`seq ${broken.seq}`]),
+    ...(broken.audit_id === null || broken.audit_id === undefined ? [] : [`audit id ${broken.audit_id}`]),
+  ];
+  return where.length ? `${broken.reason} at ${where.join(", ")}` : broken.reason;
+}
+
+export function verificationRecord(report: AuditVerification): [string, unknown][] {
+  return [
+    ["intact", report.ok ? "yes" : "no"],
+    ["links checked", report.checked],
+    ["unsealed rows", report.unsealed],
+    ["head", report.head_seq === null ? "none" : `seq ${report.head_seq} ${report.head_hash ?? ""}`],
+    ["checkpoints", report.checkpoints ? `${report.checkpoints.checked} checked, latest at seq ${report.checkpoints.latest_seq ?? "none"}` : "none"],
+    ["first broken", brokenAt(report)],
+  ];
+}
 
 /** Who a token is, in a few words. */
 export function caller(me: Me): string {

@@ -12,7 +12,12 @@ export interface WorkItemsQuery {
   project: string;
   /** A JQL condition the issues must also meet, without ORDER BY. */
   jql?: string;
-  limit: number;
+  /** Any of these statuses, issue types (names as Jira shows them). */
+  status?: string[];
+  type?: string[];
+  /** An account id, `me` (the credential's user) or `none` (unassigned). */
+  assignee?: string;
+  maxResults: number;
 }
 
 interface WorkItemsConfiguration {
@@ -21,7 +26,7 @@ interface WorkItemsConfiguration {
   baseUrl?: unknown;
 }
 
-export async function listWorkItems(client: SfpClient, query: WorkItemsQuery): Promise<WorkItem[]> {
+export async function listWorkItems(client: SfpClient, query: WorkItemsQuery, onPage?: (count: number) => void): Promise<WorkItem[]> {
   const project = await client.getProject(query.project);
   const workItems = (project.configuration as { workItems?: WorkItemsConfiguration }).workItems;
   if (!workItems) {
@@ -37,11 +42,32 @@ export async function listWorkItems(client: SfpClient, query: WorkItemsQuery): P
   const [credential] = await client.readCredentials({ provider: "jira", project: project.identifier });
   const access = jiraAccess(credential);
   const linkBase = typeof workItems.baseUrl === "string" ? workItems.baseUrl : access.browseBase;
-  return searchIssues(access, workItemsJql(keys, query.jql), query.limit, linkBase);
+  return searchIssues(access, workItemsJql(keys, query), query.maxResults, linkBase, onPage);
 }
 
-/** The search: the issues of these Jira projects (and the extra condition), most recently updated first. */
-export function workItemsJql(keys: readonly string[], condition?: string): string {
-  const projects = `project in (${keys.map((key) => `"${key}"`).join(", ")})`;
-  return `${condition ? `${projects} AND (${condition})` : projects} ORDER BY updated DESC`;
+/**
+ * The search: the issues of these Jira projects that meet every filter given, most recently
+ * updated first. Values are JQL strings, quoted and escaped, so a status such as `To Do` or a
+ * value with a quote stays one value.
+ */
+export function workItemsJql(keys: readonly string[], filters: Omit<WorkItemsQuery, "project" | "maxResults"> = {}): string {
+  const conditions = [
+    `project in (${keys.map(jqlString).join(", ")})`,
+    ...(filters.status?.length ? [`status in (${filters.status.map(jqlString).join(", ")})`] : []),
+    ...(filters.type?.length ? [`issuetype in (${filters.type.map(jqlString).join(", ")})`] : []),
+    ...(filters.assignee === undefined ? [] : [assigneeCondition(filters.assignee)]),
+    ...(filters.jql ? [`(${filters.jql})`] : []),
+  ];
+  return `${conditions.join(" AND ")} ORDER BY updated DESC`;
+}
+
+function assigneeCondition(assignee: string): string {
+  if (assignee === "me") return "assignee = currentUser()";
+  if (assignee === "none") return "assignee is EMPTY";
+  return `assignee = ${jqlString(assignee)}`;
+}
+
+/** A JQL string literal. */
+function jqlString(value: string): string {
+  return `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }

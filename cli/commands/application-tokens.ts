@@ -13,12 +13,12 @@ export function addApplicationTokenCommands(server: Command): void {
     command(tokens, {
       name: "create",
       description: "creates a token; it is printed this once, never again",
-      example: "sfp server application-token create -n github-actions --expires-in 90 --project acme-corp/salesforce-main",
+      example: "sfp server application-token create -n github-actions -x 90 --project acme-corp/salesforce-main --provider jira",
     })
       .requiredOption("-n, --name <name>", "what the token is for")
-      .option("--expires-in <days>", "days until it expires, 1 to 365", integerArgument(1, 365), 30)
-      .option("--project <identifier>", "limit it to this project (repeat for more)", collect)
-      .option("--provider <provider>", "limit it to this provider (repeat for more)", collect),
+      .option("-x, --expires-in <days>", "days until it expires, 1 to 365", integerArgument(1, 365), 30)
+      .option("--project <identifier>", "limit it to this project's credentials (and the global ones); repeat for more", collect)
+      .option("--provider <provider>", "limit it to this provider's credentials; repeat for more", collect),
     async (options, { client }) => {
       const created = await client.createApplicationToken({
         name: options.name,

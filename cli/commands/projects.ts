@@ -1,9 +1,9 @@
 /** `sfp server project create | list | get | update | delete`. */
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import type { UpdateProjectInput } from "../../client/index.ts";
 import { command, serverCommand } from "../command.ts";
 import { PROJECT_COLUMNS, projectRecord } from "../views.ts";
-import { integerArgument, jsonValueArgument } from "../input.ts";
+import { ifVersionOption, jsonValueArgument } from "../input.ts";
 import { record, table } from "../output.ts";
 
 const IDENTIFIER = "-r, --identifier <identifier>";
@@ -58,13 +58,13 @@ export function addProjectCommands(server: Command): void {
       .requiredOption(IDENTIFIER, IDENTIFIER_HELP)
       .requiredOption("-p, --property <property>", "identifier, remoteUrl, configuration or configuration.<key>[.<key>...]")
       .requiredOption("-v, --value <json>", "the new value as JSON (null removes a configuration key); text that is not JSON is a string", jsonValueArgument)
-      .addOption(new Option("--if-version <version>", "change only if the project is still at this version (else 409)").argParser(integerArgument(1, 999_999_999))),
+      .addOption(ifVersionOption("project")),
     async (options, { client }) => {
-      const updated = await client.updateProject(options.identifier, {
-        property: options.property,
-        value: options.value,
-        ...(options.ifVersion === undefined ? {} : { version: options.ifVersion }),
-      });
+      const updated = await client.updateProject(
+        options.identifier,
+        { property: options.property, value: options.value },
+        { ifVersion: options.ifVersion },
+      );
       return { text: record(projectRecord(updated)), data: updated };
     },
   );
