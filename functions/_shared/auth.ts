@@ -31,7 +31,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Builds the authenticator for a configuration: HS256 with the secret, other algorithms through a JWKS. */
 export function createAuthenticator(config: Config): Authenticate {
-  const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
+  // Imported once: given the raw secret, jose imports it anew for every token it verifies.
+  const secret = config.jwtSecret
+    ? crypto.subtle.importKey("raw", new TextEncoder().encode(config.jwtSecret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"])
+    : undefined;
   const jwks: JWTVerifyGetKey | undefined = config.jwks
     ? createLocalJWKSet(JSON.parse(config.jwks) as JSONWebKeySet)
     : config.supabaseUrl
@@ -66,7 +69,7 @@ export function createAuthenticator(config: Config): Authenticate {
 
 async function verifyJwt(
   token: string,
-  secret: Uint8Array | undefined,
+  secret: Promise<CryptoKey> | undefined,
   jwks: JWTVerifyGetKey | undefined,
 ): Promise<JWTPayload> {
   let alg: string | undefined;
@@ -78,7 +81,7 @@ async function verifyJwt(
   try {
     // Every token must expire: one without `exp` would be valid forever.
     if (alg === "HS256" && secret) {
-      return (await jwtVerify(token, secret, { algorithms: ["HS256"], requiredClaims: ["exp"] })).payload;
+      return (await jwtVerify(token, await secret, { algorithms: ["HS256"], requiredClaims: ["exp"] })).payload;
     }
     if (alg && alg !== "HS256" && alg !== "none" && jwks) {
       return (await jwtVerify(token, jwks, { algorithms: ["RS256", "ES256", "EdDSA"], requiredClaims: ["exp"] }))

@@ -20,7 +20,9 @@ import { withNeededKeys } from "./keyring.ts";
  * credential is answered only once COMMIT (and with it the read's audit row) succeeded.
  *
  * Pipelining onto one connection needs a connection of our own: each lane is a postgres.js
- * client with exactly one connection (so an explicit BEGIN is allowed), taken in turn.
+ * client with exactly one connection (so an explicit BEGIN is allowed). A call takes a free
+ * lane (the one with the fewest calls in flight, in turn among equals), so that a request
+ * never queues behind a slow one while another lane sits idle.
  */
 export type Sql = postgres.Sql;
 
@@ -65,6 +67,8 @@ export class Database {
   private settings: string[] = [];
   private opening: Promise<Sql[]> | undefined;
   private next = 0;
+  /** Calls in flight per lane (by index). */
+  private busy: number[] = [];
 
   constructor(private readonly config: DatabaseConfig) {}
 
@@ -144,9 +148,9 @@ export class Database {
         throw databaseUnavailable();
       }
     }
-    const index = this.next;
-    this.next = (this.next + 1) % lanes.length;
+    const index = this.freeLane(lanes.length);
     const lane = lanes[index];
+    this.busy[index] = (this.busy[index] ?? 0) + 1;
     try {
       return await this.withDeadline(work(lane));
     } catch (error) {
@@ -157,7 +161,21 @@ export class Database {
         throw databaseUnavailable();
       }
       throw error;
+    } finally {
+      this.busy[index]--;
     }
+  }
+
+  /** The lane with the fewest calls in flight; among equals, the next in turn. */
+  private freeLane(count: number): number {
+    let chosen = -1;
+    for (let step = 0; step < count; step++) {
+      const index = (this.next + step) % count;
+      if (chosen === -1 || (this.busy[index] ?? 0) < (this.busy[chosen] ?? 0)) chosen = index;
+      if ((this.busy[chosen] ?? 0) === 0) break;
+    }
+    this.next = (chosen + 1) % count;
+    return chosen;
   }
 
   private withDeadline<T>(work: Promise<T>): Promise<T> {

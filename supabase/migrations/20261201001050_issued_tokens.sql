@@ -173,22 +173,21 @@ end;
 $$;
 
 /**
- * The integration whose issuance lease `lease_id` is, locked with its token row; null when
- * the lease is no longer held (it ran out and another caller took it).
+ * The credential version the issuance lease `lease_id` of an integration was taken for, with
+ * the token row locked; null when the lease is no longer held (it ran out and another caller
+ * took it).
  */
-create function sfp._leased_integration(integration_id uuid, lease_id uuid,
-                                        out integration sfp.integrations, out lease_version integer)
+create function sfp._held_lease_version(integration_id uuid, lease_id uuid) returns integer
 language plpgsql volatile
 set search_path = ''
 as $$
+declare
+  v_version integer;
 begin
-  select t.lease_version into lease_version from sfp.issued_tokens t
-  where t.integration_id = _leased_integration.integration_id and t.lease_id = _leased_integration.lease_id
+  select t.lease_version into v_version from sfp.issued_tokens t
+  where t.integration_id = _held_lease_version.integration_id and t.lease_id = _held_lease_version.lease_id
   for update;
-  if lease_version is null then
-    return;
-  end if;
-  integration := sfp._integration_for_update(_leased_integration.integration_id);
+  return v_version;
 end;
 $$;
 
@@ -218,7 +217,7 @@ as $$
 declare
   v_actor sfp.actor := sfp._authenticate(complete_token_issue.context);
   v_keyring jsonb := sfp._keyring(complete_token_issue.keyring);
-  v_leased record;
+  v_lease_version integer;
   v_integration sfp.integrations;
   v_sealed record;
 begin
@@ -226,14 +225,14 @@ begin
   if jsonb_typeof(complete_token_issue.token) is distinct from 'object' then
     raise exception using errcode = '22023', message = 'token must be a JSON object';
   end if;
-  select * into v_leased from sfp._leased_integration(complete_token_issue.integration_id, complete_token_issue.lease_id);
-  if v_leased.lease_version is null then
+  v_lease_version := sfp._held_lease_version(complete_token_issue.integration_id, complete_token_issue.lease_id);
+  if v_lease_version is null then
     return 'lease_lost';
   end if;
-  v_integration := v_leased.integration;
+  v_integration := sfp._integration_for_update(complete_token_issue.integration_id);
   update sfp.issued_tokens t set lease_id = null, lease_version = null, lease_until = null
   where t.integration_id = v_integration.id;
-  if v_integration.current_version <> v_leased.lease_version then
+  if v_integration.current_version <> v_lease_version then
     return 'stale';
   end if;
 
@@ -286,22 +285,24 @@ set search_path = ''
 as $$
 declare
   v_actor sfp.actor := sfp._authenticate(fail_token_issue.context);
-  v_leased record;
+  v_lease_version integer;
+  v_integration sfp.integrations;
   v_message text := left(fail_token_issue.message, 300);
 begin
-  select * into v_leased from sfp._leased_integration(fail_token_issue.integration_id, fail_token_issue.lease_id);
-  if v_leased.lease_version is null then
+  v_lease_version := sfp._held_lease_version(fail_token_issue.integration_id, fail_token_issue.lease_id);
+  if v_lease_version is null then
     return 'lease_lost';
   end if;
+  v_integration := sfp._integration_for_update(fail_token_issue.integration_id);
   update sfp.issued_tokens t
   set lease_id = null, lease_version = null, lease_until = null,
-      refused_version = case when fail_token_issue.refused then v_leased.lease_version else t.refused_version end,
+      refused_version = case when fail_token_issue.refused then v_lease_version else t.refused_version end,
       refused_message = case when fail_token_issue.refused then v_message else t.refused_message end
   where t.integration_id = fail_token_issue.integration_id;
   perform sfp._audit(v_actor, 'credentials.issue', 'error', fail_token_issue.context,
-    integration_ids => array[fail_token_issue.integration_id], provider => (v_leased.integration).provider,
+    integration_ids => array[fail_token_issue.integration_id], provider => v_integration.provider,
     message => v_message,
-    details => jsonb_build_object('auth_type', (v_leased.integration).auth_type, 'refused', coalesce(fail_token_issue.refused, false)));
+    details => jsonb_build_object('auth_type', v_integration.auth_type, 'refused', coalesce(fail_token_issue.refused, false)));
   return 'recorded';
 end;
 $$;
