@@ -365,7 +365,7 @@ export interface paths {
          * Change a project
          * @description **Who may call it:** owners; the service (the service-role key).
          *
-         *     One property at a time: `identifier` (a rename), `remoteUrl`, `configuration`, or one key of it (`configuration.workItems`; `null` removes the key). Every change is a new version. Check-and-set: `version` in the body or `If-Match`.
+         *     One property at a time: `remoteUrl`, `configuration`, or one key of it (`configuration.workItems`; `null` removes the key). Every change is a new version. Check-and-set: `version` in the body or `If-Match`.
          */
         patch: operations["patchProjectsByIdentifier"];
         trace?: never;
@@ -2488,12 +2488,12 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description `identifier` (a rename), `remoteUrl`, `configuration` (the whole object) or `configuration.<key>[.<key>...]` (one key; keys of ASCII letters, digits, `_` and `-`, at most 8 levels)
+                     * @description `remoteUrl`, `configuration` (the whole object) or `configuration.<key>[.<key>...]` (one key; keys of ASCII letters, digits, `_` and `-`, at most 8 levels); the identifier never changes
                      * @example configuration.workItems
                      */
                     property: string;
                     /**
-                     * @description The new value: a string for `identifier` and `remoteUrl`, an object for `configuration`, any JSON for one key (`null` removes it)
+                     * @description The new value: a string for `remoteUrl`, an object for `configuration`, any JSON for one key (`null` removes it)
                      * @example {
                      *       "provider": "jira",
                      *       "jiraProjects": [
@@ -2558,7 +2558,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: "Version 3 is not current: the project is at version 4", with `currentVersion`; "The project already exists." for a rename onto a registered identifier */
+            /** @description Conflict: "Version 3 is not current: the project is at version 4", with `currentVersion` */
             409: {
                 headers: {
                     [name: string]: unknown;

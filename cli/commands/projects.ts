@@ -51,7 +51,7 @@ export function addProjectCommands(server: Command): void {
     command(project, {
       name: "update",
       description:
-        "changes one property: identifier (a rename), remoteUrl, configuration, or one key of it such as configuration.workItems (owners); a new version each time",
+        "changes one property: remoteUrl, configuration, or one key of it such as configuration.workItems (owners); a new version each time",
       example:
         `sfp server project update -r acme-corp/salesforce-main -p configuration.workItems -v '{"provider":"jira","jiraProjects":["DP"],"baseUrl":"https://acme.atlassian.net/browse"}'`,
     })

@@ -60,7 +60,7 @@ export const projectRoutes = declareRoutes("projects", {
     patterns: { identifier: ".+" },
     summary: "Change a project",
     description:
-      "One property at a time: `identifier` (a rename), `remoteUrl`, `configuration`, or one key of it (`configuration.workItems`; `null` removes the key). Every change is a new version. Check-and-set: `version` in the body or `If-Match`.",
+      "One property at a time: `remoteUrl`, `configuration`, or one key of it (`configuration.workItems`; `null` removes the key). Every change is a new version. Check-and-set: `version` in the body or `If-Match`.",
     roles: ["owner", "service"],
     request: { params: projectPath, headers: ifMatchHeader, body: { required: true, ...json(updateProjectBody) } },
     responses: { 200: { description: "The project at its new version", headers: ETAG, ...json(project) } },
@@ -70,7 +70,7 @@ export const projectRoutes = declareRoutes("projects", {
       401: "No token, or a refused one",
       403: "Not an owner",
       404: "\"Project 'x' not found\"",
-      409: '"Version 3 is not current: the project is at version 4", with `currentVersion`; "The project already exists." for a rename onto a registered identifier',
+      409: '"Version 3 is not current: the project is at version 4", with `currentVersion`',
       ...BODY_ERRORS,
     },
   },

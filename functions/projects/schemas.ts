@@ -17,14 +17,14 @@ export type CreateProjectBody = z.infer<typeof createProjectBody>;
 export const updateProjectBody = z.strictObject({
   property: z.string({ message: "property is required" }).min(1, "property is required").max(600).meta({
     description:
-      "`identifier` (a rename), `remoteUrl`, `configuration` (the whole object) or `configuration.<key>[.<key>...]` (one key; keys of ASCII letters, digits, `_` and `-`, at most 8 levels)",
+      "`remoteUrl`, `configuration` (the whole object) or `configuration.<key>[.<key>...]` (one key; keys of ASCII letters, digits, `_` and `-`, at most 8 levels); the identifier never changes",
     example: "configuration.workItems",
   }),
   // Any JSON value, null (which removes a configuration key) included: never undefined, so required.
   value: z.custom<unknown>((value) => value !== undefined, { message: "value is required" }).meta({
     type: ["object", "array", "string", "number", "boolean", "null"],
     additionalProperties: true,
-    description: "The new value: a string for `identifier` and `remoteUrl`, an object for `configuration`, any JSON for one key (`null` removes it)",
+    description: "The new value: a string for `remoteUrl`, an object for `configuration`, any JSON for one key (`null` removes it)",
     example: { provider: "jira", jiraProjects: ["DP"], baseUrl: "https://acme.atlassian.net/browse" },
   }),
   version: z.number().int().positive().optional().meta({ description: "The version the change expects to be current (or If-Match); 409 when it is not" }),

@@ -311,9 +311,8 @@ end;
 $$;
 
 /**
- * Changes one property of a project, named by `property`:
- *   identifier                       a rename (a JSON string); integrations and application
- *                                    tokens keep it, they hold projects by id
+ * Changes one property of a project, named by `property` (its identifier never changes: it
+ * names the repository, and pipelines, tokens' scopes and trust policies name it):
  *   remoteUrl                        the repository URL (a JSON string), and with it the platform
  *   configuration                    the whole configuration (a JSON object)
  *   configuration.<key>[.<key>...]   one key of it (any JSON value; null removes the key),
@@ -323,8 +322,8 @@ $$;
  * (updated_at too); with `expected_version`, refused (SF409) unless it is current. Concurrent
  * changes queue on the project's row lock; none is lost.
  * Callers: owners, the service. Errors: SF401; 42501; 22023 for a bad identifier, property or
- * value; SF404; SF409 (the version); 23505 'The project already exists.' (a rename onto a
- * registered identifier). Audited, with the property and its new value. Cost: one update.
+ * value; SF404; SF409 (the version). Audited, with the property and its new value. Cost: one
+ * update.
  */
 create function sfp_api.update_project(
   identifier text,
@@ -341,7 +340,6 @@ declare
   v_actor sfp.actor := sfp._actor(update_project.context);
   v_project sfp.projects;
   v_text text;
-  v_identifier text;
   v_remote_url text;
   v_platform text;
   v_configuration jsonb;
@@ -356,22 +354,16 @@ begin
   end if;
   v_project := sfp._project_for_update(update_project.identifier);
   perform sfp._require_project_version(v_project, update_project.expected_version);
-  v_identifier := v_project.identifier;
   v_remote_url := v_project.remote_url;
   v_platform := v_project.platform;
   v_configuration := v_project.configuration;
 
   -- VALIDATION: the property, and its new value.
-  if update_project.property in ('identifier', 'remoteUrl') then
+  if update_project.property = 'remoteUrl' then
     if jsonb_typeof(update_project.value) <> 'string' then
-      raise exception using errcode = '22023', message = format('value must be a string for %s', update_project.property);
+      raise exception using errcode = '22023', message = 'value must be a string for remoteUrl';
     end if;
     v_text := update_project.value #>> '{}';
-  end if;
-  if update_project.property = 'identifier' then
-    perform sfp._check_identifier(v_text);
-    v_identifier := v_text;
-  elsif update_project.property = 'remoteUrl' then
     perform sfp._check_remote_url(v_text);
     v_remote_url := v_text;
     v_platform := sfp._platform_of(v_text);
@@ -386,30 +378,22 @@ begin
       update_project.value, 'configuration');
   else
     raise exception using errcode = '22023',
-      message = 'property must be identifier, remoteUrl, configuration or configuration.<key>[.<key>...] (keys of ASCII letters, digits, ''_'' and ''-'', at most 8 levels)';
+      message = 'property must be remoteUrl, configuration or configuration.<key>[.<key>...] (keys of ASCII letters, digits, ''_'' and ''-'', at most 8 levels)';
   end if;
   if length(v_configuration::text) > 65536 then
     raise exception using errcode = '22023', message = 'configuration must stay under 65,536 bytes (as JSON text)';
   end if;
 
-  begin
-    update sfp.projects p
-    set identifier = v_identifier, remote_url = v_remote_url, platform = v_platform, configuration = v_configuration,
-        version = p.version + 1, updated_at = now()
-    where p.id = v_project.id
-    returning * into v_project;
-  exception when unique_violation then
-    -- Only the identifier is unique: a rename onto a registered project (the constraint,
-    -- not a lookup first, so two renames at once cannot both pass).
-    raise exception using errcode = '23505', message = 'The project already exists.';
-  end;
+  update sfp.projects p
+  set remote_url = v_remote_url, platform = v_platform, configuration = v_configuration,
+      version = p.version + 1, updated_at = now()
+  where p.id = v_project.id
+  returning * into v_project;
 
   perform sfp._audit(v_actor, 'project.update', 'succeeded', update_project.context,
     project => v_project.identifier,
     details => jsonb_build_object('property', update_project.property, 'value', update_project.value,
-                                  'version', v_project.version)
-               || case when v_project.identifier <> update_project.identifier
-                       then jsonb_build_object('previous_identifier', update_project.identifier) else '{}'::jsonb end);
+                                  'version', v_project.version));
   return sfp._project_json(v_project);
 end;
 $$;

@@ -12,6 +12,8 @@ import { OWNER_ONLY } from "../support/messages.ts";
 import { useTestStack } from "../support/test-stack.ts";
 
 const stack = useTestStack();
+const PROPERTY_MESSAGE =
+  "property must be remoteUrl, configuration or configuration.<key>[.<key>...] (keys of ASCII letters, digits, '_' and '-', at most 8 levels)";
 
 const PROJECT = "acme-corp/salesforce-main";
 const WORK_ITEMS = { provider: "jira", jiraProjects: ["DP"], baseUrl: "https://acme.atlassian.net/browse" };
@@ -97,29 +99,10 @@ describe("the remote URL and the identifier", () => {
     expect(response.body).toMatchObject({ remote_url: "https://gitlab.com/acme-corp/salesforce-main.git", platform: "gitlab", version: 2 });
   });
 
-  it("renames a project: the integrations scoped to it and reads follow; the old identifier is not found", async () => {
+  it("never renames a project: its identifier names the repository that pipelines, token scopes and policies name", async () => {
     await createProject(stack, PROJECT);
-    const id = await createIntegration(stack, {
-      provider: "github", authType: "pat", credentials: { token: "ghp_made_up_rename" }, projects: [PROJECT],
-    });
-
-    const response = await patch({ property: "identifier", value: "acme-corp/salesforce-core" });
-    expect(response.status, response.text).toBe(200);
-    expect(response.body).toMatchObject({ identifier: "acme-corp/salesforce-core", version: 2, integrations: [{ id, provider: "github" }] });
-    expectError(await stack.api("GET", path(), { token: stack.owner.token }), 404, `Project '${PROJECT}' not found`);
-    const integration = await stack.api("GET", `/integrations/${id}`, { token: stack.owner.token });
-    expect(integration.body.projects).toEqual(["acme-corp/salesforce-core"]);
-    const read = await stack.api("GET", "/integrations/credentials?provider=github&project=acme-corp/salesforce-core", {
-      token: stack.owner.token,
-    });
-    expect(read.body).toEqual([{ integration_id: id, provider: "github", auth_type: "pat", credentials: { token: "ghp_made_up_rename" } }]);
-  });
-
-  it("refuses a rename onto a registered project with 409, and changes nothing", async () => {
-    await createProject(stack, PROJECT);
-    await createProject(stack, "acme-corp/other");
     const before = await stored();
-    expectError(await patch({ property: "identifier", value: "acme-corp/other" }), 409, "The project already exists.");
+    expectError(await patch({ property: "identifier", value: "acme-corp/salesforce-core" }), 400, PROPERTY_MESSAGE);
     expect(await stored()).toEqual(before);
   });
 });
@@ -155,8 +138,6 @@ describe("check-and-set", () => {
 });
 
 describe("bad input changes nothing", () => {
-  const PROPERTY_MESSAGE =
-    "property must be identifier, remoteUrl, configuration or configuration.<key>[.<key>...] (keys of ASCII letters, digits, '_' and '-', at most 8 levels)";
 
   it.each([
     ["no value", { property: "configuration.a" }, "value: value is required"],
@@ -169,8 +150,6 @@ describe("bad input changes nothing", () => {
     ["a remote URL that is not a string", { property: "remoteUrl", value: 42 }, "value must be a string for remoteUrl"],
     ["a remote URL that is not one", { property: "remoteUrl", value: "ftp://example.com/x" },
       "Invalid remoteUrl: expected an https://, ssh://, git:// or user@host:path repository URL"],
-    ["a malformed identifier", { property: "identifier", value: "../etc" },
-      "Invalid project identifier: use ASCII letters, digits, '.', '_' and '-', with '/' between segments (e.g. org/repo), at most 255 characters"],
     ["Jira work items without projects", { property: "configuration.workItems", value: { provider: "jira", jiraProjects: [] } },
       "configuration.workItems.jiraProjects: list at least one Jira project key"],
     ["a Jira project key in lowercase", { property: "configuration.workItems", value: { provider: "jira", jiraProjects: ["dp"] } },
@@ -226,15 +205,15 @@ describe("the audit", () => {
   it("writes one project.update row per change, with the property, the value and the version", async () => {
     await createProject(stack, PROJECT);
     await patch({ property: "configuration.workItems", value: WORK_ITEMS });
-    await patch({ property: "identifier", value: "acme-corp/renamed" });
+    await patch({ property: "remoteUrl", value: "https://github.com/acme-corp/salesforce-main-moved" });
 
     const owner = { actor_type: "user", actor_id: stack.owner.id, actor_role: "owner", outcome: "succeeded" };
     expect(await auditRows()).toEqual([
       { ...owner, project: PROJECT, details: { property: "configuration.workItems", value: WORK_ITEMS, version: 2 } },
       {
         ...owner,
-        project: "acme-corp/renamed",
-        details: { property: "identifier", value: "acme-corp/renamed", version: 3, previous_identifier: PROJECT },
+        project: PROJECT,
+        details: { property: "remoteUrl", value: "https://github.com/acme-corp/salesforce-main-moved", version: 3 },
       },
     ]);
   });
