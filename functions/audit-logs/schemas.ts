@@ -10,8 +10,8 @@ export const auditLogQuery = z.strictObject({
   outcome: z.enum(["granted", "denied", "not_found", "invalid", "error", "succeeded"], {
     message: "outcome must be one of: granted, denied, not_found, invalid, error, succeeded",
   }).optional(),
-  from: z.iso.datetime({ offset: true, message: "from must be an ISO 8601 date-time" }).optional(),
-  to: z.iso.datetime({ offset: true, message: "to must be an ISO 8601 date-time" }).optional(),
+  from: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).optional(),
+  to: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).optional(),
   limit: z.coerce.number({ message: "limit must be from 1 to 1000" }).int().min(1).max(1000).default(100),
   cursor: z.string().regex(/^\d{1,19}$/, "cursor must be the next_cursor of a previous page").optional(),
 });

@@ -110,7 +110,7 @@ describe("sfp server audit", () => {
 
   it("a filter the server refuses: its message, exit 1; an outcome that does not exist, exit 2", async () => {
     expect(await asOwner(["server", "audit", "list", "--from", "yesterday"])).toEqual({
-      code: 1, stdout: "", stderr: "error: from: from must be an ISO 8601 date-time (400 Bad Request)\n",
+      code: 1, stdout: "", stderr: "error: from: must be an ISO 8601 date-time (400 Bad Request)\n",
     });
     expect(await asOwner(["server", "audit", "list", "--outcome", "ok"])).toEqual({
       code: 2, stdout: "", stderr: "error: option '--outcome <outcome>' argument 'ok' is invalid. Allowed choices are granted, denied, not_found, invalid, error, succeeded.\n",

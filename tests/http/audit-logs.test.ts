@@ -381,8 +381,8 @@ describe("bad query parameters", () => {
     expectError(await list({ outcome: "allowed" }), 400, "outcome: outcome must be one of: granted, denied, not_found, invalid, error, succeeded");
     expectError(await list({ integration_id: "not-a-uuid" }), 400, "integration_id: integration_id must be a UUID");
     expectError(await list({ action: "DROP TABLE" }), 400, "action: action must look like credentials.read");
-    expectError(await list({ from: "yesterday" }), 400, "from: from must be an ISO 8601 date-time");
-    expectError(await list({ to: "2026-01-01" }), 400, "to: to must be an ISO 8601 date-time");
+    expectError(await list({ from: "yesterday" }), 400, "from: must be an ISO 8601 date-time");
+    expectError(await list({ to: "2026-01-01" }), 400, "to: must be an ISO 8601 date-time");
   });
 
   it("a malformed cursor is 400; one beyond any id is 400 too, never 500", async () => {
