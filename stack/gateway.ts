@@ -8,6 +8,7 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
+import { parseEnvironment } from "../functions/_shared/environment.ts";
 import { errorBody, reasonPhrase } from "../functions/_shared/errors.ts";
 
 const settings = z.object({
@@ -32,14 +33,9 @@ export interface GatewayLimits {
   maxConnections: number;
 }
 
-/** The limits from the environment; a malformed value throws an error naming the variable. */
+/** The limits from the environment; a malformed value throws an error naming the variable, never its value. */
 export function gatewayLimits(env: Record<string, string | undefined>): GatewayLimits {
-  const parsed = settings.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${String(issue.path[0])}: ${issue.message}`);
-  }
-  const values = parsed.data;
+  const values = parseEnvironment(settings, env);
   return {
     headersTimeoutMs: values.SFP_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: Math.max(values.SFP_REQUEST_TIMEOUT_MS, values.SFP_HEADERS_TIMEOUT_MS),

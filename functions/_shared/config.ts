@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEnvironment } from "./environment.ts";
 import { type KeyRing, parseKeyRing } from "./keyring.ts";
 
 /**
@@ -57,12 +58,7 @@ export interface Config {
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = environment.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid configuration: ${problems.join("; ")}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(environment, env);
   return {
     databaseUrl: e.SUPABASE_DB_URL,
     databaseRole: e.SFP_DB_ROLE,

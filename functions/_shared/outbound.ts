@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEnvironment } from "./environment.ts";
 
 /**
  * Every call the server makes to another service (GitHub, Atlassian, Microsoft identity,
@@ -30,12 +31,7 @@ const environment = z.object({
 
 /** The policy from the environment; a malformed setting throws, naming the variable (never its value). */
 export function outboundPolicy(env: Record<string, string | undefined>): OutboundPolicy {
-  const parsed = environment.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid configuration: ${problems.join("; ")}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(environment, env);
   return {
     allowHttpLoopback: e.SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK === "true",
     connectTimeoutMs: e.SFP_OUTBOUND_CONNECT_TIMEOUT_MS,

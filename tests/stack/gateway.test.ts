@@ -208,7 +208,7 @@ describe("limits from the environment", () => {
   });
 
   it("names a malformed variable, not its value", () => {
-    expect(() => gatewayLimits({ SFP_HEADERS_TIMEOUT_MS: "soon" })).toThrow(/^SFP_HEADERS_TIMEOUT_MS: /);
-    expect(() => gatewayLimits({ SFP_MAX_HEADER_BYTES: "10" })).toThrow(/^SFP_MAX_HEADER_BYTES: /);
+    expect(() => gatewayLimits({ SFP_HEADERS_TIMEOUT_MS: "soon" })).toThrow(/^Invalid configuration: SFP_HEADERS_TIMEOUT_MS: /);
+    expect(() => gatewayLimits({ SFP_MAX_HEADER_BYTES: "10" })).toThrow(/^Invalid configuration: SFP_MAX_HEADER_BYTES: /);
   });
 });

@@ -109,7 +109,7 @@ describe("npm start's start-up faults", () => {
   it("a malformed HTTP limit: one line naming the variable and not its value, exit 1", async () => {
     const refused = await refusedStart({ ...options(), env: { SFP_HEADERS_TIMEOUT_MS: "ten-seconds" } });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^SFP_HEADERS_TIMEOUT_MS: [^\n]+\n$/);
+    expect(refused.stderr).toMatch(/^Invalid configuration: SFP_HEADERS_TIMEOUT_MS: [^\n]+\n$/);
     expect(refused.stderr).not.toContain("ten-seconds");
   });
 
