@@ -25,7 +25,8 @@ export interface OutboundPolicy {
 const environment = z.object({
   SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK: z.enum(["true", "false"]).default("false"),
   SFP_OUTBOUND_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
-  SFP_OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  // At most 30 s: an issuance lease (60 s, the issued tokens migration) must outlast the call.
+  SFP_OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
   SFP_OUTBOUND_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
 });
 

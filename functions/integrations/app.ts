@@ -8,7 +8,7 @@ import { jsonBody, parseOrThrow, queryParams } from "../_shared/validation.ts";
 import { testConnection, validationProblem } from "./connection-test.ts";
 import { auditCredentialRequests } from "./credentials-audit.ts";
 import { readCredentials as readIssuing } from "./issuance.ts";
-import { outboundTargetProblem } from "./outbound-targets.ts";
+import { movedTargetWithoutCredentials, outboundTargetProblem } from "./outbound-targets.ts";
 import type { Grant } from "./issuers.ts";
 import { integrationRoutes as routes } from "./routes.ts";
 import {
@@ -110,7 +110,7 @@ export function createIntegrationsApp(services: Services) {
       // New credentials are stored with the auth type they are for (the current one unless given).
       if (body.credentials !== undefined) authType ??= current.auth_type;
       const problem = pairProblem(current.provider as Provider, authType ?? current.auth_type, body) ??
-        outboundTargetProblem(body, outbound);
+        movedTargetWithoutCredentials(current.config, body) ?? outboundTargetProblem(body, outbound);
       if (problem) throw new ApiError(400, problem);
     }
     const row = await db.secretQuery<{ integration: IntegrationMetadata }>((sql, keyring) =>
@@ -144,11 +144,20 @@ export function createIntegrationsApp(services: Services) {
       sql`select sfp_api.integration_grant(id => ${id}::uuid, context => ${jsonb(sql, c.get("context"))}::jsonb,
             keyring => ${keyring}::jsonb) as integration`
     );
-    const result = await testConnection(row.integration, outbound);
-    await db.query((sql) =>
-      sql`select sfp_api.record_connection_test(id => ${id}::uuid, ok => ${result.ok}, status => ${result.status},
-            message => ${result.message}, context => ${jsonb(sql, c.get("context"))}::jsonb)`
-    );
+    const record = (result: { ok: boolean; status: number | null; message: string }) =>
+      db.query((sql) =>
+        sql`select sfp_api.record_connection_test(id => ${id}::uuid, ok => ${result.ok}, status => ${result.status},
+              message => ${result.message}, context => ${jsonb(sql, c.get("context"))}::jsonb)`
+      );
+    let result;
+    try {
+      result = await testConnection(row.integration, outbound);
+    } catch (error) {
+      // The credential went out (or was about to): the test is on record even when it broke.
+      await record({ ok: false, status: null, message: "The connection test failed unexpectedly" }).catch(() => {});
+      throw error;
+    }
+    await record(result);
     return c.json(result);
   });
 

@@ -90,21 +90,38 @@ async function checkFor(grant: Grant, policy: OutboundPolicy): Promise<Check | s
       if (grant.auth_type === "app") {
         const issued = await issueToken(grant, policy);
         const installation = text(issued.token.token);
-        return { url: `${api}/installation/repositories?per_page=1`, headers: { ...bearer(installation), accept: "application/vnd.github+json" }, who: () => `the installation ${text(c.installation_id)}`, secrets: [installation] };
+        return {
+          url: `${api}/installation/repositories?per_page=1`,
+          headers: { ...bearer(installation), accept: "application/vnd.github+json" },
+          who: () => `the installation ${text(c.installation_id)}`,
+          secrets: [installation],
+        };
       }
       return { url: `${api}/user`, headers: { ...bearer(token), accept: "application/vnd.github+json" }, who: (body) => body.login, secrets: [token] };
     }
     case "jira": {
       if (grant.auth_type === "basic_auth") {
-        return { url: `${base(c.base_url, "")}/rest/api/3/myself`, headers: basic(text(c.username), text(c.api_token)), who: (body) => body.displayName, secrets: [text(c.api_token)] };
+        return {
+          url: `${base(c.base_url, "")}/rest/api/3/myself`,
+          headers: basic(text(c.username), text(c.api_token)),
+          who: (body) => body.displayName,
+          secrets: [text(c.api_token), `${text(c.username)}:${text(c.api_token)}`],
+        };
       }
       if (grant.auth_type === "pat") {
         // A Jira Data Center personal access token: REST API 2, bearer.
         return { url: `${base(c.base_url, "")}/rest/api/2/myself`, headers: bearer(token), who: (body) => body.displayName, secrets: [token] };
       }
+      // OAuth: the stored access token as it is (a test never spends a refresh token);
+      // client credentials: a token issued for the test.
       const access = grant.auth_type === "oauth" ? token : text((await issueToken(grant, policy)).token.access_token);
-      const api = base(grant.config.apiUrl, ATLASSIAN_API);
-      return { url: `${api}/ex/jira/${encodeURIComponent(text(c.cloud_id))}/rest/api/3/myself`, headers: bearer(access), who: (body) => body.displayName, secrets: [access] };
+      const secrets = [access, text(c.client_secret)];
+      if (typeof grant.config.baseUrl === "string") {
+        // Jira Data Center: the instance itself, REST API 2.
+        return { url: `${base(grant.config.baseUrl, "")}/rest/api/2/myself`, headers: bearer(access), who: (body) => body.displayName, secrets };
+      }
+      if (!text(c.cloud_id)) return "Set credentials.cloud_id (the Jira Cloud site's id) to test a Jira Cloud OAuth connection";
+      return { url: `${ATLASSIAN_API}/ex/jira/${encodeURIComponent(text(c.cloud_id))}/rest/api/3/myself`, headers: bearer(access), who: (body) => body.displayName, secrets };
     }
     case "gitlab": {
       const api = base(grant.config.baseUrl, GITLAB);
@@ -115,10 +132,15 @@ async function checkFor(grant: Grant, policy: OutboundPolicy): Promise<Check | s
       if (typeof grant.config.baseUrl !== "string") {
         return "Set config.baseUrl (https://dev.azure.com/<organization>) to test an Azure DevOps connection";
       }
-      const headers = grant.auth_type === "pat"
-        ? basic("", token)
-        : bearer(text((await issueToken(grant, policy)).token.access_token));
-      return { url: `${base(grant.config.baseUrl, "")}/_apis/connectionData`, headers, who: (body) => (body.authenticatedUser as Record<string, unknown> | undefined)?.providerDisplayName, secrets: [token] };
+      // A service principal's token is issued for the test; OAuth uses its stored access token.
+      const access = grant.auth_type === "service_principal" ? text((await issueToken(grant, policy)).token.access_token) : token;
+      const headers = grant.auth_type === "pat" ? basic("", access) : bearer(access);
+      return {
+        url: `${base(grant.config.baseUrl, "")}/_apis/connectionData`,
+        headers,
+        who: (body) => (body.authenticatedUser as Record<string, unknown> | undefined)?.providerDisplayName,
+        secrets: [access, `:${access}`, text(c.client_secret)],
+      };
     }
     default:
       return `Connection tests are not supported for ${grant.provider} ${grant.auth_type}`;

@@ -53,7 +53,11 @@ export async function readCredentials(
     }
     if (result.issue.length > 0) {
       round++;
-      for (const item of result.issue) await issueOne(services, context, item);
+      // Every lease taken is given back (completed or failed) before anything is thrown, so a
+      // failure of one never leaves another integration's lease held until it runs out.
+      const issued = await Promise.allSettled(result.issue.map((item) => issueOne(services, context, item)));
+      const failure = issued.find((outcome) => outcome.status === "rejected");
+      if (failure) throw (failure as PromiseRejectedResult).reason;
     } else if (Date.now() < waitUntil) {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     } else {
@@ -78,10 +82,16 @@ async function issueOne(services: Services, context: RequestContext, item: Issue
     if (failure.refused) return;
     throw new ApiError(502, failure.message, { integrationId: item.integration_id });
   }
-  await db.secretQuery((sql, keyring) =>
+  const row = await db.secretQuery<{ stored: string }>((sql, keyring) =>
     sql`select sfp_api.complete_token_issue(integration_id => ${item.integration_id}::uuid, lease_id => ${item.lease_id}::uuid,
           token => ${jsonb(sql, issued.token)}::jsonb, expires_at => ${issued.expiresAt}::timestamptz,
           versions_kept => ${config.versionsKept}, context => ${jsonb(sql, context)}::jsonb,
-          keyring => ${keyring}::jsonb)`
+          keyring => ${keyring}::jsonb) as stored`
   );
+  if (row.stored === "lease_lost" && item.kind === "refresh") {
+    // The lease ran out while the service answered (the outbound timeout is capped well below
+    // it, so this takes a stalled database): the refreshed pair is dropped, and the next
+    // refresh of the old one is likely refused. Said in the log, without a secret.
+    console.warn(JSON.stringify({ level: "warn", message: "A refreshed OAuth token was dropped: its issuance lease had run out", integration_id: item.integration_id }));
+  }
 }

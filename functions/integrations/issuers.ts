@@ -143,9 +143,29 @@ async function clientCredentialsToken(grant: Grant, policy: OutboundPolicy): Pro
   return { token: { access_token: body.access_token, expires_at: expiresAt }, expiresAt };
 }
 
+/**
+ * Where a grant goes: config.tokenUrl; else the token endpoint of the instance the integration
+ * names (GitLab self-managed: {baseUrl}/oauth/token); else the service's own, but never for an
+ * instance of its own (GitHub Enterprise Server's apiUrl, a Jira Data Center baseUrl): its
+ * grant must not go to the public service, so it needs config.tokenUrl.
+ */
+function tokenUrlOf(grant: Grant, defaultUrl?: string): string {
+  const configured = configUrl(grant, "tokenUrl");
+  if (configured) return configured;
+  if (defaultUrl) return defaultUrl;
+  const baseUrl = configUrl(grant, "baseUrl");
+  if (grant.provider === "gitlab" && baseUrl) return `${baseUrl.replace(/\/+$/, "")}/oauth/token`;
+  const instance = configUrl(grant, "apiUrl") ?? baseUrl;
+  if (instance && grant.provider !== "azure-devops") {
+    throw new IssueError(`config.tokenUrl is needed: this ${grant.provider} integration names its own instance (${new URL(instance).host})`, true);
+  }
+  const known = TOKEN_URLS[grant.provider];
+  if (!known) throw new IssueError(`No token endpoint is known for ${grant.provider}: set config.tokenUrl`, true);
+  return known;
+}
+
 async function tokenEndpoint(grant: Grant, fields: Record<string, string>, policy: OutboundPolicy, defaultUrl?: string) {
-  const url = configUrl(grant, "tokenUrl") ?? defaultUrl ?? TOKEN_URLS[grant.provider];
-  if (!url) throw new IssueError(`No token endpoint is known for ${grant.provider}: set config.tokenUrl`);
+  const url = tokenUrlOf(grant, defaultUrl);
   const json = grant.provider === "jira";
   return await call(url, {
     method: "POST",
@@ -186,11 +206,15 @@ export async function call(
   return { status: response.status, body: body !== null && typeof body === "object" ? body as Record<string, unknown> : {} };
 }
 
-/** The service's own words (GitHub's `message`, OAuth's `error` and `error_description`), with what we sent taken out. */
+/**
+ * The service's own words (GitHub's `message`, OAuth's `error` and `error_description`), with
+ * what we sent taken out before they are cut to 200 characters (cut first, a secret echoed
+ * across the cut would no longer match whole).
+ */
 export function serviceMessage(prefix: string, answer: Answer, secrets: string[]): string {
   const { message, error, error_description } = answer.body;
-  const words = [message, error, error_description].filter((part) => typeof part === "string").join(": ");
-  return redact(`${prefix} (${answer.status}${words ? `: ${words.slice(0, 200)}` : ""})`, secrets);
+  const words = redact([message, error, error_description].filter((part) => typeof part === "string").join(": "), secrets);
+  return `${prefix} (${answer.status}${words ? `: ${words.slice(0, 200)}` : ""})`;
 }
 
 function refusedGrant(answer: Answer): boolean {
@@ -202,12 +226,23 @@ function secretsOf(fields: Record<string, string>): string[] {
   return [fields.client_secret, fields.refresh_token].filter((value): value is string => Boolean(value));
 }
 
-/** Every secret we sent, replaced wherever a service echoed it back. */
+/**
+ * Every secret we sent, replaced wherever a service echoed it back: as sent, and in the forms
+ * a service may echo it in (percent-encoded as in a form body or a URL, JSON-escaped, base64
+ * as in a Basic header). The longest first, so a secret inside another leaves no piece.
+ */
 export function redact(text: string, secrets: string[]): string {
-  let out = text;
+  const forms = new Set<string>();
   for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
+    if (secret.length < 4) continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+    forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
+    forms.add(JSON.stringify(secret).slice(1, -1));
+    forms.add(btoa(String.fromCharCode(...new TextEncoder().encode(secret))));
   }
+  let out = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join("[redacted]");
   return out;
 }
 

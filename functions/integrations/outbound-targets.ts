@@ -27,3 +27,17 @@ export function outboundTargetProblem(
   }
   return null;
 }
+
+/**
+ * The first config URL a change moves, when it sends no credentials: the stored ones would go
+ * to the new address (to a token endpoint, or as a bearer to an API), so an owner who does not
+ * hold them could collect them. Such a change must carry the credentials (400 otherwise).
+ */
+export function movedTargetWithoutCredentials(
+  current: Record<string, unknown>,
+  change: { credentials?: unknown; config?: Record<string, unknown> },
+): string | null {
+  if (change.credentials !== undefined || change.config === undefined) return null;
+  const moved = CONFIG_URLS.find((key) => (change.config?.[key] ?? null) !== (current[key] ?? null));
+  return moved ? `config.${moved} can only change together with credentials: the stored ones would be sent to the new address` : null;
+}

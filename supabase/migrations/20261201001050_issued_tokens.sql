@@ -114,8 +114,23 @@ end;
 $$;
 
 /**
+ * Whether a cached token is still handed out: it is good for 5 more minutes, or for half its
+ * lifetime when that is shorter (a token that lives 5 minutes or less is still used).
+ */
+create function sfp._token_is_fresh(state sfp.issued_tokens) returns boolean
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return (_token_is_fresh.state).ciphertext is not null
+     and (_token_is_fresh.state).expires_at - now()
+         >= least(interval '5 minutes', ((_token_is_fresh.state).expires_at - (_token_is_fresh.state).issued_at) / 2);
+end;
+$$;
+
+/**
  * The token cached for an integration, when it was issued from `credential_version`, is
- * good for 5 more minutes, and is under a key version the caller sent; else null. Errors:
+ * fresh (sfp._token_is_fresh), and is under a key version the caller sent; else null. Errors:
  * SFK02 when the cached row fails its integrity check, SFK04.
  */
 create function sfp._cached_token(state sfp.issued_tokens, credential_version integer, auth_type text, keyring jsonb)
@@ -124,9 +139,8 @@ language plpgsql volatile
 set search_path = ''
 as $$
 begin
-  if (_cached_token.state).ciphertext is null
+  if not coalesce(sfp._token_is_fresh(_cached_token.state), false)
      or (_cached_token.state).credential_version <> _cached_token.credential_version
-     or (_cached_token.state).expires_at < now() + interval '5 minutes'
      or not coalesce(_cached_token.keyring -> 'keys' ? (_cached_token.state).key_version::text, false) then
     return null;
   end if;
@@ -140,8 +154,8 @@ end;
 $$;
 
 /**
- * Takes the issuance lease of an integration for `credential_version` (60 s, longer than the
- * functions' outbound timeout): its id, or null when there is nothing to issue after all,
+ * Takes the issuance lease of an integration for `credential_version` (60 s, twice the longest
+ * outbound timeout the functions allow): its id, or null when there is nothing to issue after all,
  * seen under the row's lock with what has committed since the read began: another caller
  * holds the lease, has just cached a token for this version, or refused its grant, or the
  * credentials have changed. The caller then reads again.
@@ -154,13 +168,16 @@ declare
   v_state sfp.issued_tokens;
   v_lease uuid := gen_random_uuid();
 begin
-  insert into sfp.issued_tokens (integration_id) values (_take_issue_lease.integration_id)
-  on conflict on constraint issued_tokens_pkey do nothing;
+  begin
+    insert into sfp.issued_tokens (integration_id) values (_take_issue_lease.integration_id)
+    on conflict on constraint issued_tokens_pkey do nothing;
+  exception when foreign_key_violation then
+    return null; -- deleted since the read began: the next read no longer finds it
+  end;
   select * into v_state from sfp.issued_tokens t where t.integration_id = _take_issue_lease.integration_id for update;
   if v_state.lease_until >= now()
      or v_state.refused_version = _take_issue_lease.credential_version
-     or (v_state.ciphertext is not null and v_state.credential_version = _take_issue_lease.credential_version
-         and v_state.expires_at >= now() + interval '5 minutes')
+     or (v_state.credential_version = _take_issue_lease.credential_version and coalesce(sfp._token_is_fresh(v_state), false))
      or (select i.current_version from sfp.integrations i where i.id = _take_issue_lease.integration_id)
         is distinct from _take_issue_lease.credential_version then
     return null;
@@ -196,10 +213,12 @@ $$;
  * lease, and audits it: for a cached kind, `token` ({token, expires_at} or {access_token,
  * expires_at}) encrypted under the current key until `expires_at`; for a refresh, `token` is
  * the whole new credential (the new access and refresh tokens merged into the old), stored as
- * the next credential version. Returns 'stored'; 'stale' when the credentials changed since
- * the lease was taken (nothing stored: the next read issues from the new ones); 'lease_lost'
- * when the lease is no longer this caller's. Callers: the service, for the actor in `context`,
- * behind the log-safety guard. Errors: 22023, SFK01, SFK03, SFK04, SFL02.
+ * the next credential version; when the integration changed meanwhile but kept the same grant
+ * (a config or scope change), the new pair goes into its current credentials. Returns
+ * 'stored'; 'stale' when the grant itself changed since the lease was taken (nothing stored:
+ * the next read issues from the new one); 'lease_lost' when the lease is no longer this
+ * caller's, or the integration is gone. Callers: the service, for the actor in `context`,
+ * behind the log-safety guard. Errors: 22023, SFK01, SFK02, SFK03, SFK04, SFL02.
  */
 create function sfp_api.complete_token_issue(
   integration_id uuid,
@@ -220,20 +239,44 @@ declare
   v_lease_version integer;
   v_integration sfp.integrations;
   v_sealed record;
+  v_current record;
+  v_leased record;
 begin
   perform sfp._require_guard();
   if jsonb_typeof(complete_token_issue.token) is distinct from 'object' then
     raise exception using errcode = '22023', message = 'token must be a JSON object';
   end if;
+  -- The integration first, then its token row: the order delete_integration locks them in.
+  select * into v_integration from sfp.integrations i where i.id = complete_token_issue.integration_id for update;
   v_lease_version := sfp._held_lease_version(complete_token_issue.integration_id, complete_token_issue.lease_id);
-  if v_lease_version is null then
+  if v_integration.id is null or v_lease_version is null then
     return 'lease_lost';
   end if;
-  v_integration := sfp._integration_for_update(complete_token_issue.integration_id);
   update sfp.issued_tokens t set lease_id = null, lease_version = null, lease_until = null
   where t.integration_id = v_integration.id;
   if v_integration.current_version <> v_lease_version then
-    return 'stale';
+    -- A change since the lease was taken. A refresh token is single use: when the change left
+    -- the grant as it was (a config or scope change stores the same credentials again), the
+    -- new pair goes into the current credentials; dropped, the next refresh would be refused.
+    if v_integration.auth_type <> 'oauth' then
+      return 'stale';
+    end if;
+    begin
+      select cv.credentials into v_current
+      from sfp._credentials_of(v_integration.id, v_integration.current_version, v_keyring) cv;
+      select lv.credentials into v_leased
+      from sfp._credentials_of(v_integration.id, v_lease_version, v_keyring) lv;
+    exception when sqlstate 'SF404' then
+      return 'stale'; -- the leased version is no longer kept: nothing to compare with
+    end;
+    if v_current.credentials ->> 'refresh_token' is distinct from v_leased.credentials ->> 'refresh_token'
+       or v_current.credentials ->> 'client_id' is distinct from v_leased.credentials ->> 'client_id' then
+      return 'stale';
+    end if;
+    complete_token_issue.token := v_current.credentials
+      || jsonb_strip_nulls(jsonb_build_object('access_token', complete_token_issue.token -> 'access_token',
+                                              'refresh_token', complete_token_issue.token -> 'refresh_token',
+                                              'expires_at', complete_token_issue.token -> 'expires_at'));
   end if;
 
   if v_integration.auth_type <> 'oauth' then -- a cached kind (sfp._issuance_kind)
@@ -289,11 +332,12 @@ declare
   v_integration sfp.integrations;
   v_message text := left(fail_token_issue.message, 300);
 begin
+  -- The integration first, then its token row: the order delete_integration locks them in.
+  select * into v_integration from sfp.integrations i where i.id = fail_token_issue.integration_id for update;
   v_lease_version := sfp._held_lease_version(fail_token_issue.integration_id, fail_token_issue.lease_id);
-  if v_lease_version is null then
+  if v_integration.id is null or v_lease_version is null then
     return 'lease_lost';
   end if;
-  v_integration := sfp._integration_for_update(fail_token_issue.integration_id);
   update sfp.issued_tokens t
   set lease_id = null, lease_version = null, lease_until = null,
       refused_version = case when fail_token_issue.refused then v_lease_version else t.refused_version end,

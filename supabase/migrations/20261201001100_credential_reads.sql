@@ -231,6 +231,9 @@ begin
 
   -- A grant the service refused for good: the read fails, audited, until an owner updates it.
   if v_refused is not null then
+    -- The leases this read took for its other integrations go back: nobody will issue under them.
+    update sfp.issued_tokens t set lease_id = null, lease_version = null, lease_until = null
+    where t.lease_id in (select (x ->> 'lease_id')::uuid from jsonb_array_elements(v_issue) x);
     v_message := format('Integration %s (%s %s) needs re-authorization: %s. An owner must update its credentials',
       v_refused ->> 'integration_id', v_refused ->> 'provider', v_refused ->> 'auth_type',
       coalesce(v_refused ->> 'reason', 'the service refused its grant'));

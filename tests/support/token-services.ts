@@ -210,6 +210,10 @@ export async function startTokenServices(setup: {
     if (path === "/installation/repositories") {
       return accepts(bearer) ? answer(200, { total_count: 1, repositories: [] }) : answer(401, { message: "Bad credentials" });
     }
+    if (path === "/rest/api/2/myself") {
+      // Jira Data Center: a personal access token or an OAuth access token, as a bearer.
+      return accepts(bearer) ? answer(200, { name: "sfp-dc", displayName: "Sfp Data Center" }) : answer(401, { message: "Unauthorized" });
+    }
     if (path === "/rest/api/3/myself") {
       return accepts(basicPair) ? answer(200, { accountId: "5b10a2844c20165700ede21g", displayName: "Sfp Service" })
         : answer(401, { errorMessages: ["Client must be authenticated to access this resource."] });

@@ -100,6 +100,19 @@ describe("POST /integrations/{id}/test", () => {
     });
   });
 
+  it("OAuth credentials are tested with their access token as stored: no refresh token is spent", async () => {
+    services.validTokens.add("dc-madeUpAccess");
+    const jiraDc = await create("jira", "oauth", {
+      access_token: "dc-madeUpAccess", refresh_token: "dc-madeUpRefresh", expires_at: "2020-01-01T00:00:00Z", client_id: "dc-client", client_secret: "dc-madeUpSecret",
+    }, { baseUrl: services.url, tokenUrl: `${services.url}/oauth/token` });
+    expect((await test(jiraDc)).body).toEqual({ ok: true, status: 200, message: "Authenticated as Sfp Data Center" });
+    const azure = await create("azure-devops", "oauth", {
+      access_token: GOOD.azure, refresh_token: "az-madeUpRefresh", expires_at: "2020-01-01T00:00:00Z", client_id: "az-client", client_secret: "az-madeUpSecret",
+    }, { baseUrl: `${services.url}/acme`, tokenUrl: `${services.url}/oauth/token` });
+    expect((await test(azure)).body).toEqual({ ok: true, status: 200, message: "Authenticated as Sfp Bot" });
+    expect(services.received.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /rest/api/2/myself", "GET /acme/_apis/connectionData"]);
+  });
+
   it("a provider without a connection test says so", async () => {
     const id = await create("npm", "pat", { token: "npm_madeUpNotTestable000000000000000000" });
     expect((await test(id)).body).toEqual({ ok: false, status: null, message: "Connection tests are not supported for npm pat" });

@@ -12,6 +12,7 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FunctionsServer } from "../../../stack/functions-server.ts";
 import { expectError } from "../../support/http.ts";
+import { integrationCalls } from "../../support/integrations.ts";
 import { useTestStack } from "../../support/test-stack.ts";
 import { AZURE_DEVOPS_SCOPE, startTokenServices, type TokenServices } from "../../support/token-services.ts";
 
@@ -111,11 +112,19 @@ describe("a GitHub App", () => {
     const [cached] = await stack.sql<{ ciphertext: Buffer }[]>`select ciphertext from sfp.issued_tokens`;
     expect(cached.ciphertext.includes(Buffer.from(first.body[0].credentials.token))).toBe(false);
 
-    // A token that has 4 minutes left is not handed out: each read mints a fresh one.
-    await stack.sql`update sfp.issued_tokens set expires_at = now() + interval '4 minutes'`;
+    // An hour's token that has 4 minutes left is not handed out: the next read mints a fresh one.
+    await stack.sql`update sfp.issued_tokens set issued_at = now() - interval '56 minutes', expires_at = now() + interval '4 minutes'`;
     const third = await read("github");
     expect(third.body[0].credentials.token).toBe("ghs_madeUpInstallation2");
     expect(services.count.installation).toBe(2);
+  });
+
+  it("uses a token that lives 5 minutes or less for half its life, not never", async () => {
+    services.options.expiresInSeconds = 240;
+    await create("github", "app", APP, { apiUrl: services.url });
+    const first = await read("github");
+    expect((await read("github")).body[0].credentials.token).toBe(first.body[0].credentials.token);
+    expect(services.count.installation).toBe(1);
   });
 
   it("mints once for 20 concurrent reads through two server processes", async () => {
@@ -241,6 +250,93 @@ describe("an OAuth token with a refresh token", () => {
     expect(updated.status).toBe(200);
     expect((await read("github")).body[0].credentials.access_token).toBe("gho_madeUpAccess1");
     await expectNoSecretAnywhere(["ghr_madeUpRevoked"]);
+  });
+});
+
+describe("where grants may go", () => {
+  it("a change of a configured URL must carry the credentials: the stored grant would go to the new address", async () => {
+    const integration = await create("github", "oauth", {
+      access_token: "gho_madeUpAccess0", refresh_token: FIRST_REFRESH.github, expires_at: new Date(Date.now() + 3600_000).toISOString(), ...GITHUB_CLIENT,
+    }, { tokenUrl: `${services.url}/login/oauth/access_token` });
+    const moved = await stack.api("PATCH", `/integrations/${integration.id}`, {
+      token: stack.owner.token,
+      body: { config: { tokenUrl: "https://collector.example/token" } },
+    });
+    expectError(moved, 400, "config.tokenUrl can only change together with credentials: the stored ones would be sent to the new address");
+    const kept = await stack.api("PATCH", `/integrations/${integration.id}`, {
+      token: stack.owner.token,
+      body: { config: { tokenUrl: `${services.url}/login/oauth/access_token`, team: "platform" } },
+    });
+    expect(kept.status).toBe(200);
+  });
+
+  it("a grant of a self-hosted instance never goes to the public service: without config.tokenUrl it is not refreshed", async () => {
+    const integration = await create("github", "oauth", {
+      access_token: "gho_madeUpAccess0", refresh_token: FIRST_REFRESH.github, expires_at: new Date(Date.now() + 60_000).toISOString(), ...GITHUB_CLIENT,
+    }, { apiUrl: "https://ghe.acme.example/api/v3" });
+    expectError(await read("github"), 409,
+      `Integration ${integration.id} (github oauth) needs re-authorization: config.tokenUrl is needed: this github integration names its own instance (ghe.acme.example). An owner must update its credentials`,
+      { integrationId: integration.id });
+    expect(services.received).toEqual([]);
+  });
+
+  it("a secret a service echoes back, in whatever form and wherever it falls, is taken out of its message", async () => {
+    const secret = "madeUp~Echoed+Secret/0000000000000001";
+    const integration = await create("azure-devops", "service_principal", { ...AZURE_CLIENT, client_secret: secret }, {
+      tokenUrl: `${services.url}/${AZURE_CLIENT.tenant_id}/oauth2/v2.0/token`,
+    });
+    // Echoed percent-encoded, JSON-escaped and raw, one of them across the 200th character.
+    services.options.fail = {
+      status: 401,
+      body: {
+        error: "invalid_client",
+        error_description: `${"x".repeat(150)} form ${encodeURIComponent(secret)} json ${JSON.stringify(secret)} raw ${secret}`,
+      },
+    };
+    const response = await read("azure-devops");
+    expect(response.status).toBe(502);
+    expect(response.body.integrationId).toBe(integration.id);
+    const leaks = [secret, encodeURIComponent(secret), secret.slice(0, 12), encodeURIComponent(secret).slice(0, 12)];
+    for (const leak of leaks) expect(response.body.message).not.toContain(leak);
+    await expectNoSecretAnywhere(leaks);
+  });
+
+  it("a refused grant gives back the leases the same read took for its other integrations", async () => {
+    const refused = await create("github", "oauth", {
+      access_token: "gho_madeUpAccess0", refresh_token: "ghr_madeUpRevoked", expires_at: new Date(Date.now() + 60_000).toISOString(), ...GITHUB_CLIENT,
+    }, { tokenUrl: `${services.url}/login/oauth/access_token` });
+    expect((await read("github")).status).toBe(409);
+    const other = await create("jira", "oauth_client_credentials", { ...JIRA_CLIENT }, { tokenUrl: `${services.url}/oauth/token` });
+    // One read of both (no provider filter): the refusal answers; the Jira lease is not left held.
+    const both = await fetch(`${stack.url}/sfp/api/integrations/credentials`, { headers: { authorization: `Bearer ${stack.owner.token}` } });
+    expect(both.status).toBe(409);
+    expect((await both.json()).integrationId).toBe(refused.id);
+    const [lease] = await stack.sql<{ lease_id: string | null }[]>`select lease_id from sfp.issued_tokens where integration_id = ${other.id}`;
+    expect(lease?.lease_id ?? null).toBeNull();
+    expect((await read("jira")).status).toBe(200);
+  });
+
+  it("a config change while a refresh is in flight keeps the new pair (the refresh token is single use)", async () => {
+    const integration = await create("github", "oauth", {
+      access_token: "gho_madeUpAccess0", refresh_token: FIRST_REFRESH.github, expires_at: new Date(Date.now() + 60_000).toISOString(), ...GITHUB_CLIENT,
+    }, { tokenUrl: `${services.url}/login/oauth/access_token` });
+    services.options.delayMs = 800;
+    const reading = read("github");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const changed = await stack.api("PATCH", `/integrations/${integration.id}`, {
+      token: stack.owner.token,
+      body: { config: { tokenUrl: `${services.url}/login/oauth/access_token`, team: "platform" } },
+    });
+    expect(changed.status).toBe(200);
+    const response = await reading;
+    expect(response.status).toBe(200);
+    expect(response.body[0].credentials.access_token).toBe("gho_madeUpAccess1");
+    services.options.delayMs = 0;
+    // Stored: the pair GitHub now holds, so the next refresh is accepted, not refused.
+    const { storedCredentials } = integrationCalls(stack);
+    const [{ current_version }] = await stack.sql<{ current_version: number }[]>`select current_version from sfp.integrations where id = ${integration.id}`;
+    expect(await storedCredentials(integration.id, current_version)).toMatchObject({ access_token: "gho_madeUpAccess1", refresh_token: "ghr_madeUpRefresh1" });
+    expect(services.count.refresh).toBe(1);
   });
 });
 
