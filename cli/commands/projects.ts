@@ -56,7 +56,7 @@ export function addProjectCommands(server: Command): void {
         `sfp server project update -r acme-corp/salesforce-main -p configuration.workItems -v '{"provider":"jira","jiraProjects":["DP"],"baseUrl":"https://acme.atlassian.net/browse"}'`,
     })
       .requiredOption(IDENTIFIER, IDENTIFIER_HELP)
-      .requiredOption("-p, --property <property>", "identifier, remoteUrl, configuration or configuration.<key>[.<key>...]")
+      .requiredOption("-p, --property <property>", "remoteUrl, configuration or configuration.<key>[.<key>...]")
       .requiredOption("-v, --value <json>", "the new value as JSON (null removes a configuration key); text that is not JSON is a string", jsonValueArgument)
       .addOption(ifVersionOption("project")),
     async (options, { client }) => {
