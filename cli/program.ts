@@ -5,6 +5,7 @@ import { addApplicationTokenCommands } from "./commands/application-tokens.ts";
 import { addAuditCommands } from "./commands/audit.ts";
 import { addAuthCommands } from "./commands/auth.ts";
 import { addIntegrationCommands } from "./commands/integrations.ts";
+import { addOidcCommands } from "./commands/oidc.ts";
 import { addProjectCommands } from "./commands/projects.ts";
 import { addUserCommands } from "./commands/users.ts";
 import { addWorkItemCommands } from "./commands/work-items.ts";
@@ -19,6 +20,8 @@ const GROUP_EXAMPLES: Record<string, string> = {
   "sfp server project": "sfp server project list",
   "sfp server integration": "sfp server integration list",
   "sfp server application-token": "sfp server application-token list",
+  "sfp server oidc-policy": "sfp server oidc-policy list",
+  "sfp server oidc": "sfp server oidc explain --token-file job-token.txt",
   "sfp server user": "sfp server user list",
   "sfp server audit": "sfp server audit verify",
   "sfp work-items": 'sfp work-items list --project "acme-corp/salesforce-main"',
@@ -49,6 +52,7 @@ Example:
   addProjectCommands(server);
   addIntegrationCommands(server);
   addApplicationTokenCommands(server);
+  addOidcCommands(server);
   addUserCommands(server);
   addAuditCommands(server);
   addWorkItemCommands(program);

@@ -310,6 +310,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sfp/api/oidc-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the OIDC trust policies
+         * @description **Who may call it:** owners; the service (the service-role key).
+         */
+        get: operations["getOidcPolicies"];
+        put?: never;
+        /**
+         * Create an OIDC trust policy
+         * @description **Who may call it:** owners; the service (the service-role key).
+         *
+         *     `issuer`: one of `SFP_OIDC_ISSUERS`. `audience`: required, specific to this server (a default or shared audience is refused). `claims`: claim name to exact value; `*` globs only in ref, head_ref, base_ref, environment, workflow, workflow_ref, job_workflow_ref, ci_config_ref_uri; at least one of repository, repository_id, repository_owner_id, project_path, project_id, namespace_id. `subject`: optional, a glob over `sub` (name-based or immutable id-based). `allowEvents`: any of pull_request, pull_request_target, workflow_run (refused otherwise). `projects`: required; `providers`: optional.
+         */
+        post: operations["postOidcPolicies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sfp/api/oidc-policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an OIDC trust policy
+         * @description **Who may call it:** owners; the service (the service-role key).
+         *
+         *     The access tokens it granted stop working at once.
+         */
+        delete: operations["deleteOidcPoliciesById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sfp/api/oidc/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Explain how an OIDC token fares
+         * @description **Who may call it:** owners; the service (the service-role key).
+         *
+         *     For each trust policy: matched, or the first failing check with what the token says and what the policy requires; and whether the token itself is valid. Exchanges nothing and records nothing.
+         */
+        post: operations["postOidcExplain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sfp/api/oidc/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a job's OIDC token
+         * @description **Who may call it:** anyone, without authentication.
+         *
+         *     No other authentication: the OIDC token is the proof. The first trust policy (in name order) that matches grants an access token (`sfp_oidc_...`) that reads credentials of the policy's projects and providers, for at most 15 minutes and never past the OIDC token's `exp`. Each OIDC token is exchanged once. Audited, refusals too.
+         */
+        post: operations["postOidcToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sfp/api/projects": {
         parameters: {
             query?: never;
@@ -476,7 +568,7 @@ export interface components {
             /** Format: date-time */
             occurred_at: string;
             /** @enum {string} */
-            actor_type: "user" | "application" | "service" | "anonymous";
+            actor_type: "user" | "application" | "oidc" | "service" | "anonymous";
             /** Format: uuid */
             actor_id: string | null;
             actor_email: string | null;
@@ -678,6 +770,70 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        OidcAccessToken: {
+            /** @description `sfp_oidc_` and 64 URL-safe characters: send it as `Authorization: Bearer` */
+            access_token: string;
+            /** @enum {string} */
+            token_type: "bearer";
+            /** @description Seconds until it expires: at most 900, never past the OIDC token's exp */
+            expires_in: number;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The trust policy that granted it */
+            policy: string;
+            /** @description The projects it reads */
+            projects: string[];
+            /** @description The providers it reads; null: every provider */
+            providers: string[] | null;
+        };
+        OidcExplanation: {
+            /** @description The token itself passes: a trusted issuer, its signature, exp, nbf, iat, a jti not yet exchanged */
+            valid: boolean;
+            /** @description Why the token itself is refused; null when valid */
+            reason: string | null;
+            /** @description What the token says (iss, aud, sub and the claims a policy can match); null when it is not a JWT */
+            claims: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The policy an exchange would use now; null when it would be refused */
+            policy: string | null;
+            /** @description Every policy, in name order */
+            policies: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                matched: boolean;
+                /**
+                 * @description The first check that failed; null when it matched
+                 * @enum {string|null}
+                 */
+                check: "issuer" | "audience" | "claims" | "subject" | "event" | null;
+                /** @description What the token says and what the policy requires */
+                message: string | null;
+            }[];
+        };
+        OidcPolicy: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            issuer: string;
+            audience: string;
+            /** @description Claim name to exact value (or glob, where allowed) */
+            claims: {
+                [key: string]: string;
+            };
+            subject: string | null;
+            /** @description Events refused by default that this policy admits */
+            allowEvents: string[];
+            /** @description The projects it grants (identifiers, sorted) */
+            projects: string[];
+            /** @description The providers it grants; null: every provider */
+            providers: string[] | null;
+            /** Format: uuid */
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         Project: {
             /** Format: uuid */
@@ -2116,6 +2272,423 @@ export interface operations {
             };
             /** @description Not Found: "Integration 'id' not found" */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: The database cannot be reached: "The database is unavailable; retry later", with `Retry-After: 2` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOidcPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every policy, in name order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcPolicy"][];
+                };
+            };
+            /** @description Unauthorized: No token, or a refused one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: Not an owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: The database cannot be reached: "The database is unavailable; retry later", with `Retry-After: 2` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postOidcPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    issuer: string;
+                    audience: string;
+                    claims: {
+                        [key: string]: string;
+                    };
+                    subject?: string | null;
+                    allowEvents?: string[] | null;
+                    projects: string[];
+                    providers?: ("github" | "gitlab" | "azure-devops" | "jira" | "jfrog" | "npm" | "github_packages" | "datadog" | "newrelic" | "splunk" | "ai_anthropic" | "ai_openai" | "ai_google" | "ai_github_copilot" | "ai_amazon_bedrock" | "azuredevops")[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The policy */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcPolicy"];
+                };
+            };
+            /** @description Bad Request: Bad input (the message names the field), an untrusted issuer, a shared audience, "Project 'x' not found" */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: No token, or a refused one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: Not an owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: "OIDC policy 'x' already exists" */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload Too Large: The body is larger than `SFP_MAX_BODY_BYTES` (65,536 bytes by default); it is not read */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: The body is not `Content-Type: application/json`: "Content-Type must be application/json" */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: The database cannot be reached: "The database is unavailable; retry later", with `Retry-After: 2` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteOidcPoliciesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deleted policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcPolicy"];
+                };
+            };
+            /** @description Bad Request: The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: No token, or a refused one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: Not an owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: "OIDC policy 'id' not found" */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: The database cannot be reached: "The database is unavailable; retry later", with `Retry-After: 2` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postOidcExplain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The token's verdict and every policy's */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcExplanation"];
+                };
+            };
+            /** @description Bad Request: Bad input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: No token, or a refused one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: Not an owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload Too Large: The body is larger than `SFP_MAX_BODY_BYTES` (65,536 bytes by default); it is not read */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: The body is not `Content-Type: application/json`: "Content-Type must be application/json" */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: An unexpected failure: `Internal Server Error (request <id>)`; the functions' log has what identifies it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: The database cannot be reached: "The database is unavailable; retry later", with `Retry-After: 2` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postOidcToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The access token, shown once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcAccessToken"];
+                };
+            };
+            /** @description Bad Request: Bad input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: "Invalid OIDC token: <reason>" (not a JWT, algorithm, issuer, signature, expiry, nbf, iat, jti, already used) or "No trust policy matches this token: <the failed check>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload Too Large: The body is larger than `SFP_MAX_BODY_BYTES` (65,536 bytes by default); it is not read */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: The body is not `Content-Type: application/json`: "Content-Type must be application/json" */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too Many Requests: "Too many refused requests from this address: retry later", with `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,7 @@ import { createAuditLogsApp } from "../audit-logs/app.ts";
 import { createDocsApp } from "../docs/app.ts";
 import { createHealthApp } from "../health/app.ts";
 import { createIntegrationsApp } from "../integrations/app.ts";
+import { createOidcApp, createOidcPoliciesApp } from "../oidc/app.ts";
 import { createProjectsApp } from "../projects/app.ts";
 import { createUsersApp } from "../users/app.ts";
 
@@ -23,6 +24,8 @@ const functions: Record<string, Hono<AppEnv>> = {
   docs: createDocsApp(services),
   health: createHealthApp(services),
   integrations: createIntegrationsApp(services),
+  oidc: createOidcApp(services),
+  "oidc-policies": createOidcPoliciesApp(services),
   projects: createProjectsApp(services),
   users: createUsersApp(services),
 };

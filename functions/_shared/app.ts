@@ -26,11 +26,25 @@ export type AppEnv = {
   Variables: {
     caller: Caller;
     requestId: string;
-    context: RequestContext;
+    context: RequestContext & OidcContext;
     /** Set once the request's audit row is written (or handed to the limiter). */
     audited?: boolean;
   };
 };
+
+/**
+ * An OIDC access token in `context`: SQL resolves `context.oidc` (sfp._authenticate_oidc) as
+ * it does `context.application` for an application token.
+ */
+export interface OidcContext {
+  oidc?: { lookup_id: string; token_hash: string };
+}
+
+/** The request's context for SQL: an OIDC access token moves from `application` to `oidc`. */
+function callerContext(context: RequestContext, caller: Caller): RequestContext & OidcContext {
+  if (caller.kind !== "application" || !caller.oidc) return context;
+  return { ...context, application: undefined, oidc: { lookup_id: caller.lookupId, token_hash: caller.tokenHash } };
+}
 
 /**
  * A Hono app for one Edge Function, mounted at `/<name>` (the path Supabase hands a
@@ -72,7 +86,10 @@ export function createFunctionApp(name: string, services: Services, options: Fun
     if (publicPaths.has(c.req.path)) return next();
     const caller = await services.authenticate(c.req.header("authorization"));
     c.set("caller", caller);
-    c.set("context", requestContext(c, caller, c.get("requestId"), c.env?.remoteAddr, services.config.trustedProxyHops));
+    c.set(
+      "context",
+      callerContext(requestContext(c, caller, c.get("requestId"), c.env?.remoteAddr, services.config.trustedProxyHops), caller),
+    );
     await next();
   });
 

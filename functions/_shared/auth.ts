@@ -15,15 +15,19 @@ import { ApiError } from "./errors.ts";
  *   service:     the service-role key, or a verified JWT whose role is service_role
  *   user:        a verified Supabase Auth JWT (role authenticated) for user `claims.sub`
  *   application: an sfp_app_ token; SQL finds it by its lookup id and checks its SHA-256 in
- *                constant time, its expiry and revocation (the token never leaves this process)
+ *                constant time, its expiry and revocation (the token never leaves this process);
+ *                or, with `oidc`, an sfp_oidc_ access token exchanged for a pipeline's OIDC
+ *                token (functions/oidc), checked the same way against its session, which
+ *                reads like a scoped application token (SQL's actor kind 'oidc')
  * The claims or the token's lookup id and hash go to SQL in `context`; roles are decided there.
  */
 export type Caller =
   | { kind: "service" }
   | { kind: "user"; claims: { sub: string; role: "authenticated"; email?: string } }
-  | { kind: "application"; lookupId: string; tokenHash: string };
+  | { kind: "application"; lookupId: string; tokenHash: string; oidc?: true };
 
 const APPLICATION_TOKEN = /^sfp_app_([A-Za-z0-9_-]{64})$/;
+const OIDC_ACCESS_TOKEN = /^sfp_oidc_([A-Za-z0-9_-]{64})$/;
 
 export type Authenticate = (authorization: string | undefined) => Promise<Caller>;
 
@@ -50,6 +54,11 @@ export function createAuthenticator(config: Config): Authenticate {
       const random = APPLICATION_TOKEN.exec(token)?.[1];
       if (!random) throw new ApiError(401, "Invalid application token");
       return { kind: "application", lookupId: random.slice(0, 16), tokenHash: toHex(await digest(token)) };
+    }
+    if (token.startsWith("sfp_oidc_")) {
+      const random = OIDC_ACCESS_TOKEN.exec(token)?.[1];
+      if (!random) throw new ApiError(401, "Invalid OIDC access token");
+      return { kind: "application", lookupId: random.slice(0, 16), tokenHash: toHex(await digest(token)), oidc: true };
     }
     if (serviceKeyDigest && equalBytes(await digest(token), await serviceKeyDigest)) {
       return { kind: "service" };

@@ -32,7 +32,7 @@ export const verifyQuery = auditLogQuery.pick({});
 export const auditEntry = z.object({
   id: z.int(),
   occurred_at: timestamp,
-  actor_type: z.enum(["user", "application", "service", "anonymous"]),
+  actor_type: z.enum(["user", "application", "oidc", "service", "anonymous"]),
   actor_id: z.uuid().nullable(),
   actor_email: z.string().nullable(),
   actor_role: z.string().nullable(),

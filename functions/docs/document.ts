@@ -9,6 +9,7 @@ import { applicationTokenRoutes } from "../application-tokens/routes.ts";
 import { auditLogRoutes } from "../audit-logs/routes.ts";
 import { healthRoutes } from "../health/routes.ts";
 import { integrationRoutes } from "../integrations/routes.ts";
+import { oidcPolicyRoutes, oidcRoutes } from "../oidc/routes.ts";
 import { projectRoutes } from "../projects/routes.ts";
 import { userRoutes } from "../users/routes.ts";
 
@@ -17,6 +18,8 @@ export const ROUTE_GROUPS: RouteGroup[] = [
   projectRoutes,
   integrationRoutes,
   applicationTokenRoutes,
+  oidcPolicyRoutes,
+  oidcRoutes,
   userRoutes,
   auditLogRoutes,
   healthRoutes,

@@ -11,13 +11,16 @@
 
 -- Who is calling.
 --   kind: 'user' (a verified Supabase Auth user acting through a trusted caller),
---         'application' (an sfp_app_ token), 'service' (service_role itself), or
+--         'application' (an sfp_app_ token), 'oidc' (an sfp_oidc_ access token, exchanged for
+--         a pipeline's OIDC token: the oidc migration), 'service' (service_role itself), or
 --         'anonymous' (authentication failed: `refusal` says why).
---   role: 'owner', 'member', 'application', 'service', or null for a signed-in user who is
---         not a member of the team.
+--   role: 'owner', 'member', 'application' (application and oidc tokens), 'service', or null
+--         for a signed-in user who is not a member of the team.
+--   token_id, token_name: the application token; for 'oidc', the access token's session and
+--         the name of the trust policy that granted it.
 --   token_project_ids, token_providers: the caller's token scope, null when unscoped (and for
---         every caller that is not an application token): the projects' ids (empty: a scope
---         whose projects were all deleted); the provider names.
+--         every caller that is not an application or oidc token): the projects' ids (empty: a
+--         scope whose projects were all deleted); the provider names.
 create type sfp.actor as (
   kind text,
   user_id uuid,

@@ -15,7 +15,7 @@
 create table sfp.audit_log (
   id bigint generated always as identity primary key,
   occurred_at timestamptz not null default clock_timestamp(),
-  actor_type text not null constraint actor_type_is_known check (actor_type in ('user', 'application', 'service', 'anonymous')),
+  actor_type text not null constraint actor_type_is_known check (actor_type in ('user', 'application', 'oidc', 'service', 'anonymous')),
   actor_id uuid,
   actor_email text,
   actor_role text,

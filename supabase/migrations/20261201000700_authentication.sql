@@ -1,5 +1,7 @@
 -- Authentication: how the RPCs learn who is calling from a trusted caller's `context`: the
--- verified claims of a Supabase Auth user, an application token, or the service itself.
+-- verified claims of a Supabase Auth user, an application token, an OIDC access token (its
+-- resolver, sfp._authenticate_oidc, is the oidc migration's, after its tables), or the
+-- service itself.
 --
 -- Order: the second part of the actors domain (the type and the role checks are the actors
 -- migration, first of all). It follows the members and application tokens migrations: its
@@ -113,6 +115,8 @@ $$;
  * audit it.
  *   context.application = {lookup_id, token_hash}  -> an application token (sfp._authenticate_application),
  *                                                      with its scope
+ *   context.oidc = {lookup_id, token_hash}         -> an OIDC access token (sfp._authenticate_oidc, the
+ *                                                      oidc migration): kind 'oidc', its policy's scope
  *   context.claims.role = 'authenticated', uuid sub -> that user, with their team role
  *                                                      (null when not a member)
  *   context.claims.role = 'service_role', or no claims and no application -> the service
@@ -129,6 +133,7 @@ as $$
 declare
   v_claims jsonb := _authenticate.context -> 'claims';
   v_application jsonb := _authenticate.context -> 'application';
+  v_oidc jsonb := _authenticate.context -> 'oidc';
   v_sub text;
   v_member sfp.members;
 begin
@@ -139,6 +144,10 @@ begin
   end if;
   if v_application is not null and jsonb_typeof(v_application) <> 'null' then
     return sfp._authenticate_application(v_application);
+  end if;
+  -- Defined by the oidc migration (a call is resolved when it runs, never while migrating).
+  if v_oidc is not null and jsonb_typeof(v_oidc) <> 'null' then
+    return sfp._authenticate_oidc(v_oidc);
   end if;
   if v_claims is null or jsonb_typeof(v_claims) = 'null' or v_claims ->> 'role' = 'service_role' then
     if v_claims is not null and jsonb_typeof(v_claims) not in ('object', 'null') then

@@ -23,6 +23,7 @@ interface Fixtures {
   tokens: Record<CallerName, string | null>;
   revocableTokenId: string;
   integrationId: string;
+  policyId: string;
 }
 
 /** A clean state with one of everything the routes act on, and a token for every caller. */
@@ -52,8 +53,14 @@ async function arrange(): Promise<Fixtures> {
   await sql`select sfp_api.revoke_application_token(${revoked.id}::uuid)`;
   await sql`insert into auth.users (id, email, email_confirmed_at) values (gen_random_uuid(), 'newcomer@example.test', now())`;
 
+  await sql`truncate sfp.oidc_policies cascade`;
+  const [{ policy }] = await sql<{ policy: { id: string } }[]>`select sfp_api.create_oidc_policy('matrix-policy',
+    'https://token.actions.githubusercontent.com', 'https://sfp.matrix.example', '{"repository": "acme/core"}'::jsonb,
+    array['acme/core']) as policy`;
+
   const owner = { id: stack.owner.id, email: stack.owner.email };
   return {
+    policyId: policy.id,
     revocableTokenId: revocable.id,
     integrationId,
     tokens: {
@@ -79,6 +86,7 @@ function request(route: RouteCase, fixtures: Fixtures): { path: string; body?: u
     .replace("{empty}", encodeURIComponent("acme/empty"))
     .replace("{integration}", fixtures.integrationId)
     .replace("{token}", fixtures.revocableTokenId)
+    .replace("{policy}", fixtures.policyId)
     .replace("{email}", encodeURIComponent(stack.member.email));
   const key = `${route.method} ${route.path}`;
   const bodies: Record<string, unknown> = {
@@ -86,6 +94,15 @@ function request(route: RouteCase, fixtures: Fixtures): { path: string; body?: u
     "POST /integrations": { provider: "github", authType: "pat", credentials: { token: "ghp_new" }, projects: ["acme/core"] },
     "POST /integrations/credentials": { project: "acme/core" },
     "POST /application-tokens": { name: "matrix", expiresIn: 7 },
+    "POST /oidc-policies": {
+      name: "matrix-new",
+      issuer: "https://token.actions.githubusercontent.com",
+      audience: "https://sfp.matrix.example",
+      claims: { repository: "acme/core" },
+      projects: ["acme/core"],
+    },
+    "POST /oidc/token": { token: "not-a-jwt" },
+    "POST /oidc/explain": { token: "not-a-jwt" },
     "POST /users": { email: "newcomer@example.test", role: "member" },
     "PATCH /projects/{project}": { property: "configuration.workItems", value: { provider: "jira", jiraProjects: ["DP"] } },
     "PUT /users/{email}": { role: "owner" },

@@ -29,11 +29,16 @@ export interface RouteCase {
   statuses: readonly number[];
   /** True for the routes that read credentials: every refusal there leaves an audit row. */
   readsCredentials?: boolean;
+  /**
+   * True for a route that takes no authentication but proves who calls in its body (the OIDC
+   * exchange): its statuses are those of the body's proof, whoever calls, and it is public.
+   */
+  bodyProof?: boolean;
 }
 
 // Placeholders: {project} a registered project, {empty} one without integrations of its own
 // (a global one applies to it), {integration} an integration, {token} an application token's
-// id, {email} a member's email. `GET /integrations/credentials` reads {project}.
+// id, {email} a member's email, {policy} an OIDC trust policy's id. `GET /integrations/credentials` reads {project}.
 // The scoped application token is limited to {project} and to github: it may use the same
 // routes as an unscoped one, and reads only within its scope (refused for {empty};
 // tests/http/application-token-scopes.test.ts covers the rest).
@@ -76,6 +81,12 @@ export const MATRIX: readonly RouteCase[] = [
   { method: "POST", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 403, 401, 401, 201] },
   { method: "GET", path: "/application-tokens", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
   { method: "DELETE", path: "/application-tokens/{token}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "POST", path: "/oidc-policies", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 403, 401, 401, 201] },
+  { method: "GET", path: "/oidc-policies", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  { method: "DELETE", path: "/oidc-policies/{policy}", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
+  // No authentication: the body's OIDC token is the proof (here not a JWT, so 401 for every caller).
+  { method: "POST", path: "/oidc/token", statuses: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401], bodyProof: true },
+  { method: "POST", path: "/oidc/explain", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
   { method: "GET", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 200, 403, 403, 401, 401, 200] },
   { method: "GET", path: "/users/me", statuses: [401, 401, 401, 401, 200, 200, 200, 200, 200, 401, 401, 200] },
   { method: "POST", path: "/users", statuses: [401, 401, 401, 401, 403, 403, 201, 403, 403, 401, 401, 201] },

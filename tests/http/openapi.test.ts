@@ -104,7 +104,7 @@ describe("the routes", () => {
       expect(found, `${route.method} ${route.path} is documented`).toBeDefined();
       covered.add(`${found!.method} ${found!.path}`);
       const roles = new Set<string>();
-      if (allowed(route.statuses, "no token")) roles.add("anyone");
+      if (route.bodyProof || allowed(route.statuses, "no token")) roles.add("anyone");
       else {
         if (allowed(route.statuses, "JWT of a non-member")) roles.add("signed-in user");
         else {

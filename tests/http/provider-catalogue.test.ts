@@ -255,8 +255,9 @@ describe("config", () => {
     const refused = await stack.api("PATCH", path, { ...owner(), body: { config: { apiUrl: "ftp://ghe.acme.example" } } });
     expectError(refused, 400, "config: apiUrl: must be an http(s) URL");
 
+    // A URL moves only together with the credentials it would carry (issued-tokens.test.ts).
     const config = { apiUrl: "https://ghe.acme.example/api/v3", owner: "platform-team" };
-    const changed = await stack.api("PATCH", path, { ...owner(), body: { config } });
+    const changed = await stack.api("PATCH", path, { ...owner(), body: { config, credentials: githubPat } });
     expect(changed.status, changed.text).toBe(200);
     expect(changed.body).toMatchObject({ config, version: 2 });
   });

@@ -14,7 +14,12 @@ export const API_FUNCTIONS: Readonly<Record<string, string>> = {
   users: "createUsersApp",
   "audit-logs": "createAuditLogsApp",
   health: "createHealthApp",
+  oidc: "createOidcApp",
+  "oidc-policies": "createOidcPoliciesApp",
 };
+
+/** Functions whose app lives in another function's folder (functions/<folder>/app.ts). */
+const APP_FOLDER: Readonly<Record<string, string>> = { "oidc-policies": "oidc" };
 
 export interface RegisteredRoute {
   function: string;
@@ -26,7 +31,7 @@ export interface RegisteredRoute {
 /** Every route handler (not middleware) each API function's app registers. */
 export function registeredRoutes(): RegisteredRoute[] {
   const imports = Object.entries(API_FUNCTIONS).map(([name, factory], index) =>
-    `import { ${factory} as f${index} } from ${JSON.stringify(`file://${join(PROJECT_ROOT, "functions", name, "app.ts")}`)};`
+    `import { ${factory} as f${index} } from ${JSON.stringify(`file://${join(PROJECT_ROOT, "functions", APP_FOLDER[name] ?? name, "app.ts")}`)};`
   );
   // The apps are only built, never served: services are read when a request comes.
   const script = `${imports.join("\n")}
