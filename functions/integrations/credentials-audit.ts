@@ -50,8 +50,9 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
     // A body refused for its size is not read.
     const filter = status === 413 ? {} : await givenFilter(c);
     const outcome = status === 401 || status === 403 ? "denied" : status < 500 ? "invalid" : "error";
-    // The verified caller when authentication passed; an application token is named by the
-    // SHA-256 of its hash (never the hash: a refused call may be one whose parameters are logged).
+    // The verified caller when authentication passed; an application token or an OIDC access
+    // token is named by the SHA-256 of its hash (never the hash: a refused call may be one whose
+    // parameters are logged).
     const context: RequestContext = c.get("context") ?? requestContext(
       c,
       undefined,
@@ -61,7 +62,12 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
     );
     const caller = c.get("caller");
     const auditContext = caller?.kind === "application"
-      ? { ...context, application: undefined, application_fingerprint: await applicationFingerprint(caller.tokenHash) }
+      ? {
+        ...context,
+        application: undefined,
+        oidc: undefined,
+        [caller.oidc ? "oidc_fingerprint" : "application_fingerprint"]: await applicationFingerprint(caller.tokenHash),
+      }
       : { ...context };
     await auditRow(c, outcome, message, filter, auditContext, {});
   };

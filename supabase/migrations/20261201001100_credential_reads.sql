@@ -266,8 +266,9 @@ grant execute on function sfp_api.get_credentials(text, text, jsonb, jsonb) to s
  * The actor: the verified caller from context.claims / context.application, as for a read
  * (a refused token is recorded as anonymous, with its refusal in details); or, when the
  * caller may not send the token's hash (the log guard refused: parameters may be logged),
- * context.application_fingerprint, the hex SHA-256 of the token's SHA-256, which names the
- * token without being usable as one; else anonymous. Never a secret.
+ * context.application_fingerprint (or context.oidc_fingerprint for an OIDC access token), the
+ * hex SHA-256 of the token's SHA-256, which names the token without being usable as one; else
+ * anonymous. Never a secret.
  * Callers: service_role. Errors: 22023 for an unknown outcome or a context that is not an object.
  */
 create function sfp_api.audit_credentials_request(
@@ -285,6 +286,7 @@ as $$
 declare
   v_actor sfp.actor;
   v_token sfp.application_tokens;
+  v_session record;
   v_details jsonb := case when jsonb_typeof(audit_credentials_request.details) = 'object'
                           then audit_credentials_request.details else '{}' end;
 begin
@@ -301,7 +303,19 @@ begin
       v_actor := sfp._refused(null, v_token.id, v_token.name); -- an application actor without a refusal
       v_actor.role := 'application';
     end if;
-  elsif audit_credentials_request.context ?| array['claims', 'application'] then
+  elsif audit_credentials_request.context ? 'oidc_fingerprint' then
+    -- An OIDC access token (the OIDC migration's sessions), named the same way.
+    select s.id, s.policy_name into v_session from sfp.oidc_sessions s
+    where extensions.digest(s.secret_hash, 'sha256') = decode(nullif(audit_credentials_request.context ->> 'oidc_fingerprint', ''), 'hex')
+      and (audit_credentials_request.context ->> 'oidc_fingerprint') ~ '^[0-9a-f]{64}$';
+    if v_session.id is null then
+      v_actor := sfp._refused('Invalid OIDC access token');
+    else
+      v_actor := sfp._refused(null, v_session.id, v_session.policy_name);
+      v_actor.kind := 'oidc';
+      v_actor.role := 'application';
+    end if;
+  elsif audit_credentials_request.context ?| array['claims', 'application', 'oidc'] then
     v_actor := sfp._authenticate(audit_credentials_request.context);
   else
     v_actor := sfp._refused(left(audit_credentials_request.message, 200));
@@ -311,7 +325,7 @@ begin
     v_actor.refusal := null;
   end if;
   perform sfp._audit(v_actor, 'credentials.read', audit_credentials_request.outcome,
-    audit_credentials_request.context - 'claims' - 'application' - 'application_fingerprint',
+    audit_credentials_request.context - 'claims' - 'application' - 'application_fingerprint' - 'oidc' - 'oidc_fingerprint',
     provider => left(audit_credentials_request.provider, 64),
     project => left(audit_credentials_request.project, 255),
     message => left(audit_credentials_request.message, 200),

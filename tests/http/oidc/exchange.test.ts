@@ -173,6 +173,24 @@ describe("the happy path", () => {
     ]);
   });
 
+  it("a credentials request refused before the read names the job's session, never its token's hash", async () => {
+    const response = await exchange(await issuer.sign(issuer.githubClaims()));
+    const accessToken = response.body.access_token;
+    const refused = await stack.api("GET", "/integrations/credentials?provider=Not-A-Provider", {
+      token: accessToken,
+      headers: { "x-request-id": "oidc-bad-input" },
+    });
+    expect(refused.status).toBe(400);
+    const [row] = await stack.sql<{ actor_type: string; actor_token_name: string; outcome: string; details: Record<string, unknown> }[]>`
+      select actor_type, actor_token_name, outcome, details from sfp.audit_log where request_id = 'oidc-bad-input'`;
+    expect(row).toEqual({
+      actor_type: "oidc",
+      actor_token_name: "salesforce-main-ci",
+      outcome: "invalid",
+      details: { oidc: { ...RECORDED, iss: issuer.url } },
+    });
+  });
+
   it("an ES256 token is accepted too", async () => {
     expect((await exchange(await issuer.sign(issuer.githubClaims(), { alg: "ES256" }))).status).toBe(200);
   });
