@@ -28,25 +28,32 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
       // The body is not read here: the size cap has not run yet, and the row is aggregated.
       const filter = c.req.method === "POST" ? {} : await givenFilter(c);
       refusals.limited(address, RATE_LIMITED, (count) =>
-        auditRow(c, "denied", RATE_LIMITED, filter, context, { count, aggregated: true }));
+        auditRow(c, "denied", RATE_LIMITED, filter, context, { count, aggregated: true }).then(() => {}));
       return c.json(errorBody(429, RATE_LIMITED), 429, { "retry-after": String(retryAfter) });
     }
 
     // Counted before it is answered (and released unless refused), so that requests in flight
-    // at once cannot pass the limit together.
+    // at once cannot pass the limit together. A token only SQL can refuse (an unknown
+    // application or OIDC token on a request refused earlier, e.g. for its input) counts too,
+    // once its audit row says so: else such requests could fill the audit log unlimited.
     const slot = refusals.reserve(address);
+    let refused = false;
     try {
       await next();
+      refused = c.res.status === 401 || c.res.status === 413;
+      if (!c.get("audited") && await auditAnswer(c)) refused = true;
     } finally {
-      slot.settle(c.res.status === 401 || c.res.status === 413);
+      slot.settle(refused);
     }
-    const status = c.res.status;
-    if (c.get("audited")) return;
+  };
 
+  /** Audits an answer the read did not audit itself; true when its token turned out unknown. */
+  async function auditAnswer(c: Context<AppEnv>): Promise<boolean> {
+    const status = c.res.status;
     const message = await messageOf(c.res);
     // The database is unreachable: the row cannot be written either, and trying would hold
     // the answer past its deadline (the functions' log has the request id).
-    if (status === 503 && message === DATABASE_UNAVAILABLE) return;
+    if (status === 503 && message === DATABASE_UNAVAILABLE) return false;
     // A body refused for its size is not read.
     const filter = status === 413 ? {} : await givenFilter(c);
     const outcome = status === 401 || status === 403 ? "denied" : status < 500 ? "invalid" : "error";
@@ -61,16 +68,19 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
       config.trustedProxyHops,
     );
     const caller = c.get("caller");
+    const kind = caller?.kind === "application" ? (caller.oidc ? "oidc" : "application") : undefined;
     const auditContext = caller?.kind === "application"
       ? {
         ...context,
         application: undefined,
         oidc: undefined,
-        [caller.oidc ? "oidc_fingerprint" : "application_fingerprint"]: await applicationFingerprint(caller.tokenHash),
+        // The lookup id (the token's public part) finds the row; the fingerprint proves it.
+        [`${kind}_lookup_id`]: caller.lookupId,
+        [`${kind}_fingerprint`]: await applicationFingerprint(caller.tokenHash),
       }
       : { ...context };
-    await auditRow(c, outcome, message, filter, auditContext, {});
-  };
+    return await auditRow(c, outcome, message, filter, auditContext, {}) === "unknown_token";
+  }
 
   /** Writes one row; a failure to write is logged (never with the request's data) and the answer stands. */
   async function auditRow(
@@ -80,17 +90,19 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
     filter: Filter,
     context: Record<string, unknown> | RequestContext,
     details: Record<string, unknown>,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     try {
-      await db.query((sql) =>
-        sql`select sfp_api.audit_credentials_request(outcome => ${outcome}, message => ${message},
+      const [row] = await db.query((sql) =>
+        sql<{ recorded: string }[]>`select sfp_api.audit_credentials_request(outcome => ${outcome}, message => ${message},
               provider => ${filter.provider ?? null}, project => ${filter.project ?? null},
-              context => ${jsonb(sql, context)}::jsonb, details => ${jsonb(sql, details)}::jsonb)`
+              context => ${jsonb(sql, context)}::jsonb, details => ${jsonb(sql, details)}::jsonb) as recorded`
       );
       c.set("audited", true);
+      return row.recorded;
     } catch (error) {
       const { code } = error as { code?: string };
       console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), message: "audit write failed", code }));
+      return undefined;
     }
   }
 }

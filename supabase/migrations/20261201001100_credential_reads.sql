@@ -266,9 +266,12 @@ grant execute on function sfp_api.get_credentials(text, text, jsonb, jsonb) to s
  * The actor: the verified caller from context.claims / context.application, as for a read
  * (a refused token is recorded as anonymous, with its refusal in details); or, when the
  * caller may not send the token's hash (the log guard refused: parameters may be logged),
- * context.application_fingerprint (or context.oidc_fingerprint for an OIDC access token), the
- * hex SHA-256 of the token's SHA-256, which names the token without being usable as one; else
- * anonymous. Never a secret.
+ * context.application_fingerprint with context.application_lookup_id (or oidc_fingerprint and
+ * oidc_lookup_id for an OIDC access token): the token's lookup id finds its row, and the hex
+ * SHA-256 of the token's SHA-256 proves it without being usable as one; else anonymous. Never
+ * a secret.
+ * Returns 'unknown_token' when the token it was to name is no application token or OIDC access
+ * token (the caller counts the request as refused for its token), else 'recorded'.
  * Callers: service_role. Errors: 22023 for an unknown outcome or a context that is not an object.
  */
 create function sfp_api.audit_credentials_request(
@@ -278,13 +281,14 @@ create function sfp_api.audit_credentials_request(
   project text default null,
   context jsonb default '{}',
   details jsonb default '{}'
-) returns void
+) returns text
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
   v_actor sfp.actor;
+  v_unknown boolean := false;
   v_token sfp.application_tokens;
   v_session record;
   v_details jsonb := case when jsonb_typeof(audit_credentials_request.details) = 'object'
@@ -294,10 +298,13 @@ begin
     raise exception using errcode = '22023', message = 'outcome must be one of: denied, invalid, error';
   end if;
   if audit_credentials_request.context ? 'application_fingerprint' then
+    -- Found by its lookup id (indexed), proved by the fingerprint.
     select * into v_token from sfp.application_tokens t
-    where extensions.digest(t.secret_hash, 'sha256') = decode(nullif(audit_credentials_request.context ->> 'application_fingerprint', ''), 'hex')
-      and (audit_credentials_request.context ->> 'application_fingerprint') ~ '^[0-9a-f]{64}$';
+    where t.lookup_id = audit_credentials_request.context ->> 'application_lookup_id'
+      and (audit_credentials_request.context ->> 'application_fingerprint') ~ '^[0-9a-f]{64}$'
+      and extensions.digest(t.secret_hash, 'sha256') = decode(audit_credentials_request.context ->> 'application_fingerprint', 'hex');
     if v_token.id is null then
+      v_unknown := true;
       v_actor := sfp._refused('Invalid application token');
     else
       v_actor := sfp._refused(null, v_token.id, v_token.name); -- an application actor without a refusal
@@ -306,9 +313,11 @@ begin
   elsif audit_credentials_request.context ? 'oidc_fingerprint' then
     -- An OIDC access token (the OIDC migration's sessions), named the same way.
     select s.id, s.policy_name into v_session from sfp.oidc_sessions s
-    where extensions.digest(s.secret_hash, 'sha256') = decode(nullif(audit_credentials_request.context ->> 'oidc_fingerprint', ''), 'hex')
-      and (audit_credentials_request.context ->> 'oidc_fingerprint') ~ '^[0-9a-f]{64}$';
+    where s.lookup_id = audit_credentials_request.context ->> 'oidc_lookup_id'
+      and (audit_credentials_request.context ->> 'oidc_fingerprint') ~ '^[0-9a-f]{64}$'
+      and extensions.digest(s.secret_hash, 'sha256') = decode(audit_credentials_request.context ->> 'oidc_fingerprint', 'hex');
     if v_session.id is null then
+      v_unknown := true;
       v_actor := sfp._refused('Invalid OIDC access token');
     else
       v_actor := sfp._refused(null, v_session.id, v_session.policy_name);
@@ -325,11 +334,13 @@ begin
     v_actor.refusal := null;
   end if;
   perform sfp._audit(v_actor, 'credentials.read', audit_credentials_request.outcome,
-    audit_credentials_request.context - 'claims' - 'application' - 'application_fingerprint' - 'oidc' - 'oidc_fingerprint',
+    audit_credentials_request.context - 'claims' - 'application' - 'application_fingerprint' - 'application_lookup_id'
+      - 'oidc' - 'oidc_fingerprint' - 'oidc_lookup_id',
     provider => left(audit_credentials_request.provider, 64),
     project => left(audit_credentials_request.project, 255),
     message => left(audit_credentials_request.message, 200),
     details => v_details);
+  return case when v_unknown then 'unknown_token' else 'recorded' end;
 end;
 $$;
 revoke all on function sfp_api.audit_credentials_request(text, text, text, text, jsonb, jsonb) from public, anon, authenticated;

@@ -743,6 +743,27 @@ describe("refused requests are limited per address (SFP_REFUSED_READS_LIMIT=3, S
     ).toEqual({ answered401: 3, rows: 4 });
   });
 
+  it("guessed tokens on requests refused for their input count too: at most 3 answered, at most limit + 1 rows", async () => {
+    await freshWindow();
+    // A 400 is answered before the database sees the token; its audit row finds no such token,
+    // and that refusal counts towards the limit like a 401 (else guesses fill the audit log).
+    const guesses = [
+      ...Array.from({ length: 4 }, (_, index) => `sfp_app_${String(index).padStart(64, "B")}`),
+      ...Array.from({ length: 4 }, (_, index) => `sfp_oidc_${String(index).padStart(64, "C")}`),
+    ];
+    const statuses: number[] = [];
+    for (const token of guesses) statuses.push((await send("GET", `${CREDENTIALS}?provider=Not-A-Provider`, { token }, limited)).status);
+    expect(statuses).toEqual([400, 400, 400, 429, 429, 429, 429, 429]);
+    await sleep(WINDOW_MS - (Date.now() % WINDOW_MS) + 1200);
+    const rows = await auditRows(limited);
+    expect(rows.map((row) => [row.outcome, row.details.refusal ?? null, row.details.count ?? null])).toEqual([
+      ["invalid", "Invalid application token", null],
+      ["invalid", "Invalid application token", null],
+      ["invalid", "Invalid application token", null],
+      ["denied", "Too many refused requests from this address: retry later", 5],
+    ]);
+  });
+
   it("the count of a window still open is written when the server stops", async () => {
     await freshWindow();
     for (let index = 0; index < 3; index++) expect((await unauthenticated()).status).toBe(401);
