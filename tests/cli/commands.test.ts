@@ -153,7 +153,7 @@ describe("the command tree", () => {
 
   const all = commands(createProgram());
 
-  it("the tree is the issue's: every command it names, and no other", () => {
+  it("the tree is the issues': every command they name (12, and 15's OIDC), and no other", () => {
     expect(all.filter(({ command }) => command.commands.length === 0).map(({ name, command }) =>
       [name, ...command.aliases()].join(" | "))).toEqual([
       "sfp server auth login",
@@ -174,6 +174,10 @@ describe("the command tree", () => {
       "sfp server application-token create",
       "sfp server application-token list",
       "sfp server application-token revoke",
+      "sfp server oidc-policy create",
+      "sfp server oidc-policy list",
+      "sfp server oidc-policy delete",
+      "sfp server oidc explain",
       "sfp server user list",
       "sfp server user add",
       "sfp server user role",
