@@ -327,7 +327,7 @@ export interface paths {
          * Create an OIDC trust policy
          * @description **Who may call it:** owners; the service (the service-role key).
          *
-         *     `issuer`: one of `SFP_OIDC_ISSUERS`. `audience`: required, specific to this server (a default or shared audience is refused). `claims`: claim name to exact value; `*` globs only in ref, head_ref, base_ref, environment, workflow, workflow_ref, job_workflow_ref, ci_config_ref_uri; at least one of repository, repository_id, repository_owner_id, project_path, project_id, namespace_id. `subject`: optional, a glob over `sub` (name-based or immutable id-based). `allowEvents`: any of pull_request, pull_request_target, workflow_run (refused otherwise). `projects`: required; `providers`: optional.
+         *     `issuer`: one of `SFP_OIDC_ISSUERS`. `audience`: required, specific to this server (a default or shared audience is refused). `claims`: claim name to exact value; `*` (any run of characters but `/` and `@`) only in ref, head_ref, base_ref, environment, workflow, workflow_ref, job_workflow_ref, ci_config_ref_uri (not in their repository part); the repository pinned by its id: repository_id (GitHub) or project_id (GitLab). `subject`: optional, a glob over `sub` (name-based or immutable id-based). `allowEvents`: events admitted beyond the default allow-list (push, workflow_dispatch, schedule, release, merge_group, deployment, repository_dispatch; GitLab's web, api, trigger, pipeline, parent_pipeline), e.g. pull_request. `projects`: required; `providers`: optional.
          */
         post: operations["postOidcPolicies"];
         delete?: never;
@@ -393,7 +393,7 @@ export interface paths {
          * Exchange a job's OIDC token
          * @description **Who may call it:** anyone, without authentication.
          *
-         *     No other authentication: the OIDC token is the proof. The first trust policy (in name order) that matches grants an access token (`sfp_oidc_...`) that reads credentials of the policy's projects and providers, for at most 15 minutes and never past the OIDC token's `exp`. Each OIDC token is exchanged once. Audited, refusals too.
+         *     No other authentication: the OIDC token is the proof. The first trust policy (in name order) that matches, while the owner who created it is still an owner, grants an access token (`sfp_oidc_...`) that reads credentials of the policy's projects and providers, for at most 15 minutes and never past the OIDC token's `exp`. Each OIDC token is exchanged once. Audited, refusals too.
          */
         post: operations["postOidcToken"];
         delete?: never;
@@ -808,7 +808,7 @@ export interface components {
                  * @description The first check that failed; null when it matched
                  * @enum {string|null}
                  */
-                check: "issuer" | "audience" | "claims" | "subject" | "event" | null;
+                check: "issuer" | "audience" | "claims" | "subject" | "event" | "owner" | null;
                 /** @description What the token says and what the policy requires */
                 message: string | null;
             }[];
@@ -824,7 +824,7 @@ export interface components {
                 [key: string]: string;
             };
             subject: string | null;
-            /** @description Events refused by default that this policy admits */
+            /** @description Events beyond the default allow-list (push, workflow_dispatch, schedule, ...) that this policy admits */
             allowEvents: string[];
             /** @description The projects it grants (identifiers, sorted) */
             projects: string[];

@@ -78,14 +78,14 @@ export function addOidcCommands(server: Command): void {
       name: "create",
       description: "trusts a pipeline's OIDC token (issuer, audience, claims) to read the projects' credentials",
       example:
-        "sfp server oidc-policy create -n salesforce-main-ci --audience https://sfp.acme-corp.example --claim repository=acme-corp/salesforce-main --claim ref=refs/heads/main --project acme-corp/salesforce-main",
+        "sfp server oidc-policy create -n salesforce-main-ci --audience https://sfp.acme-corp.example --claim repository=acme-corp/salesforce-main --claim repository_id=684201337 --claim ref=refs/heads/main --project acme-corp/salesforce-main",
     })
       .requiredOption("-n, --name <name>", "the policy's name")
       .option("--issuer <url>", "the OIDC issuer (one of the server's SFP_OIDC_ISSUERS)", GITHUB_ACTIONS)
       .requiredOption("--audience <audience>", "the audience the job requests its token for: specific to this server, e.g. its URL")
       .option("--claim <name=value>", "a claim the token must have (exact, or a glob with * where allowed); repeat for more", collect)
       .option("--subject <subject>", "the token's sub must match this (a glob)")
-      .option("--allow-event <event>", "admit an event refused by default (pull_request, pull_request_target, workflow_run)", collect)
+      .option("--allow-event <event>", "admit an event beyond the default allow-list (push, workflow_dispatch, schedule, release, ...), e.g. pull_request", collect)
       .requiredOption("--project <identifier>", "a project whose credentials it grants; repeat for more", collect)
       .option("--provider <provider>", "limit it to this provider's credentials; repeat for more", collect),
     async (options, { client }) => {

@@ -19,6 +19,23 @@ import {
 import { inspect, verifyOidcToken } from "./verify.ts";
 
 /**
+ * A new access token: `sfp_oidc_` and 64 URL-safe characters (48 random bytes), made here so
+ * that it never reaches the database: SQL gets its lookup id (the first 16 of the 64) and
+ * its hex SHA-256, as sfp._authenticate_oidc later compares them.
+ */
+export async function newAccessToken(): Promise<{ token: string; lookupId: string; tokenHash: string }> {
+  const random = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(48))))
+    .replaceAll("+", "-").replaceAll("/", "_");
+  const token = `sfp_oidc_${random}`;
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+  return {
+    token,
+    lookupId: random.slice(0, 16),
+    tokenHash: Array.from(hash, (byte) => byte.toString(16).padStart(2, "0")).join(""),
+  };
+}
+
+/**
  * A text[] argument, sent as JSON: postgres.js's sql.array serialises an array as its
  * String() (e.g. "acme/core") until the connection's array types are loaded, which a cold
  * process's first requests can hit. Null for null.
@@ -84,16 +101,18 @@ export function createOidcApp(services: Services) {
         );
         throw new ApiError(401, message);
       }
+      const access = await newAccessToken();
       const [row] = await db.query((sql) =>
-        sql<{ result: OidcAccessToken & { outcome: string; message?: string } }[]>`select sfp_api.exchange_oidc_token(
-              claims => ${jsonb(sql, claims)}::jsonb, context => ${jsonb(sql, context)}::jsonb) as result`
+        sql<{ result: Omit<OidcAccessToken, "access_token"> & { outcome: string; message?: string } }[]>`select
+              sfp_api.exchange_oidc_token(claims => ${jsonb(sql, claims)}::jsonb, lookup_id => ${access.lookupId}::text,
+                token_hash => ${access.tokenHash}::text, context => ${jsonb(sql, context)}::jsonb) as result`
       );
       const { outcome, message, ...granted } = row.result;
       if (outcome !== "granted") {
         refused = true;
         throw new ApiError(401, message ?? "No trust policy matches this token");
       }
-      return c.json(granted satisfies OidcAccessToken);
+      return c.json({ access_token: access.token, ...granted } satisfies OidcAccessToken);
     } finally {
       slot.settle(refused);
     }

@@ -6,8 +6,11 @@ import { z } from "zod";
  *                                  optional "jwksUrl" (else the issuer's discovery document names
  *                                  it); default: GitHub Actions only. [] turns the exchange off.
  *   SFP_OIDC_KEY_REFRESH_SECONDS   how soon the keys of an issuer may be fetched again for a token
- *                                  whose kid they lack (default 60): a stream of made-up kids
- *                                  cannot make the server hammer an issuer.
+ *                                  whose kid they lack (default 60, at least 10): a stream of
+ *                                  made-up kids cannot make the server hammer an issuer.
+ *   SFP_OIDC_KEY_MAX_AGE_SECONDS   how long an issuer's keys are used before they are fetched
+ *                                  again even when every kid is known (default 3600); when that
+ *                                  fetch fails they keep serving, up to 24 hours old.
  * A malformed setting throws, naming the variable (never its value).
  */
 export interface OidcIssuer {
@@ -18,6 +21,7 @@ export interface OidcIssuer {
 export interface OidcConfig {
   issuers: OidcIssuer[];
   keyRefreshSeconds: number;
+  keyMaxAgeSeconds: number;
 }
 
 export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
@@ -31,7 +35,8 @@ const issuers = z.array(
 
 const environment = z.object({
   SFP_OIDC_ISSUERS: z.string().optional(),
-  SFP_OIDC_KEY_REFRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  SFP_OIDC_KEY_REFRESH_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
+  SFP_OIDC_KEY_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(86400).default(3600),
 });
 
 export function oidcConfig(env: Record<string, string | undefined>): OidcConfig {
@@ -53,5 +58,9 @@ export function oidcConfig(env: Record<string, string | undefined>): OidcConfig 
     }
     list = checked.data;
   }
-  return { issuers: list, keyRefreshSeconds: parsed.data.SFP_OIDC_KEY_REFRESH_SECONDS };
+  return {
+    issuers: list,
+    keyRefreshSeconds: parsed.data.SFP_OIDC_KEY_REFRESH_SECONDS,
+    keyMaxAgeSeconds: parsed.data.SFP_OIDC_KEY_MAX_AGE_SECONDS,
+  };
 }

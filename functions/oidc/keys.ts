@@ -15,20 +15,27 @@ interface KeySet {
   fetchedAt: number;
 }
 
-/** Keys are fetched again after this long even when every kid is known. */
-const MAX_KEY_AGE_MS = 60 * 60 * 1000;
+/** A cached key set older than its max age is still used, for this long, while fetching it again fails. */
+export const MAX_STALE_MS = 24 * 60 * 60 * 1000;
+/** After a failed fetch, an issuer's keys are not fetched again for this long (its refusal is repeated). */
+export const FAILED_FETCH_BACKOFF_MS = 10_000;
 
 /**
  * The signing keys of the trusted issuers, fetched with outboundRequest (https, public
  * addresses, no redirects, bounded; http://127.0.0.1 only with SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK):
  * the issuer's /.well-known/openid-configuration (its `issuer` must be the issuer) names the
- * JWKS, unless the configuration gives `jwksUrl`. Cached per issuer for an hour; a token whose
- * kid the cached set lacks (a rotation) fetches them again, at most once per
- * SFP_OIDC_KEY_REFRESH_SECONDS per issuer. Concurrent fetches of one issuer are one fetch.
+ * JWKS, unless the configuration gives `jwksUrl`. Cached per issuer for
+ * SFP_OIDC_KEY_MAX_AGE_SECONDS (default an hour); a token whose kid the cached set lacks (a
+ * rotation) fetches them again, at most once per SFP_OIDC_KEY_REFRESH_SECONDS (at least 10)
+ * per issuer. When a fetch fails, the issuer is not asked again for FAILED_FETCH_BACKOFF_MS
+ * (the failure is the answer meanwhile), and a cached set past its max age keeps serving
+ * until it is MAX_STALE_MS old: an issuer's outage does not stop the exchange. Concurrent
+ * fetches of one issuer are one fetch.
  */
 export class IssuerKeys {
   private readonly sets = new Map<string, KeySet>();
   private readonly lastFetch = new Map<string, number>();
+  private readonly failures = new Map<string, { at: number; refusal: OidcRefusal }>();
   private readonly inFlight = new Map<string, Promise<KeySet>>();
 
   constructor(private readonly config: OidcConfig, private readonly outbound: OutboundPolicy) {}
@@ -41,7 +48,14 @@ export class IssuerKeys {
   getKey(issuer: OidcIssuer): JWTVerifyGetKey {
     return async (header, token) => {
       let set = this.sets.get(issuer.issuer);
-      if (!set || Date.now() - set.fetchedAt > MAX_KEY_AGE_MS) set = await this.fetch(issuer);
+      if (!set || Date.now() - set.fetchedAt > this.config.keyMaxAgeSeconds * 1000) {
+        try {
+          set = await this.fetch(issuer);
+        } catch (error) {
+          // The issuer is down: the keys it last published still verify, for a while.
+          if (!set || Date.now() - set.fetchedAt > MAX_STALE_MS) throw error;
+        }
+      }
       try {
         return await set.getKey(header, token);
       } catch (error) {
@@ -64,8 +78,18 @@ export class IssuerKeys {
   private fetch(issuer: OidcIssuer): Promise<KeySet> {
     const running = this.inFlight.get(issuer.issuer);
     if (running) return running;
+    const failed = this.failures.get(issuer.issuer);
+    if (failed && Date.now() - failed.at < FAILED_FETCH_BACKOFF_MS) return Promise.reject(failed.refusal);
     this.lastFetch.set(issuer.issuer, Date.now());
-    const fetching = this.load(issuer).finally(() => this.inFlight.delete(issuer.issuer));
+    const fetching = this.load(issuer)
+      .then((set) => {
+        this.failures.delete(issuer.issuer);
+        return set;
+      }, (error: OidcRefusal) => {
+        this.failures.set(issuer.issuer, { at: Date.now(), refusal: error });
+        throw error;
+      })
+      .finally(() => this.inFlight.delete(issuer.issuer));
     this.inFlight.set(issuer.issuer, fetching);
     return fetching;
   }

@@ -43,7 +43,9 @@ export const oidcPolicy = z.object({
   audience: z.string(),
   claims: z.record(z.string(), z.string()).meta({ description: "Claim name to exact value (or glob, where allowed)" }),
   subject: z.string().nullable(),
-  allowEvents: z.array(z.string()).meta({ description: "Events refused by default that this policy admits" }),
+  allowEvents: z.array(z.string()).meta({
+    description: "Events beyond the default allow-list (push, workflow_dispatch, schedule, ...) that this policy admits",
+  }),
   projects: z.array(z.string()).meta({ description: "The projects it grants (identifiers, sorted)" }),
   providers: z.array(z.string()).nullable().meta({ description: "The providers it grants; null: every provider" }),
   created_by: z.uuid().nullable(),
@@ -89,7 +91,7 @@ export const oidcExplanation = z.object({
     id: z.uuid(),
     name: z.string(),
     matched: z.boolean(),
-    check: z.enum(["issuer", "audience", "claims", "subject", "event"]).nullable().meta({
+    check: z.enum(["issuer", "audience", "claims", "subject", "event", "owner"]).nullable().meta({
       description: "The first check that failed; null when it matched",
     }),
     message: z.string().nullable().meta({ description: "What the token says and what the policy requires" }),

@@ -36,7 +36,7 @@ create table sfp.oidc_policies (
   -- {claim: exact value or glob}; checked by sfp._check_oidc_claims.
   claims jsonb not null constraint claims_is_object check (jsonb_typeof(claims) = 'object'),
   subject text constraint subject_is_short check (length(subject) <= 500),
-  -- Events refused by default that this policy admits (sfp._oidc_guarded_events).
+  -- Events beyond sfp._oidc_default_events that this policy admits.
   allow_events text[] not null default '{}',
   providers text[]
     constraint providers_are_not_empty check (providers is null or (cardinality(providers) > 0 and array_position(providers, null) is null)),
@@ -100,8 +100,8 @@ as $$
 $$;
 
 /**
- * The claims whose value may be a glob (`*`: any run of characters, `/` included); the
- * others, identities above all, match exactly. Callers: sfp._check_oidc_claims.
+ * The claims whose value may be a glob (`*`: any run of characters other than `/` and `@`);
+ * the others, identities above all, match exactly. Callers: sfp._check_oidc_claims.
  */
 create function sfp._oidc_glob_claims() returns text[]
 language sql immutable
@@ -112,26 +112,37 @@ as $$
 $$;
 
 /**
- * The claims that identify where a job runs: a policy must pin at least one (any repository
- * on GitHub can ask for a token with any audience, so the audience alone proves nothing).
+ * The claims that pin the repository by its immutable id: a policy must give one (any
+ * repository on GitHub can ask for a token with any audience, so the audience alone proves
+ * nothing; a name can be renamed and re-registered by someone else, an id never; an
+ * owner- or namespace-wide policy is not offered). GitHub's repository_id, GitLab's project_id.
  */
 create function sfp._oidc_identity_claims() returns text[]
 language sql immutable
 set search_path = ''
 as $$
-  select array['repository', 'repository_id', 'repository_owner_id', 'project_path', 'project_id', 'namespace_id']
+  select array['repository_id', 'project_id']
 $$;
 
 /**
- * The events refused unless a policy lists them in allowEvents: pull_request_target and
- * workflow_run run with the base repository's rights on behalf of code a fork controls, and a
- * fork's pull_request cannot be told from a branch's by its claims.
+ * The events a token may come from without the policy listing them in allowEvents (an
+ * allow-list): GitHub's `event_name` and GitLab's `pipeline_source` values that only people
+ * with write access to the repository can start. Every other event is refused by default:
+ * pull_request_target, workflow_run, issue_comment, issues, discussion(_comment),
+ * pull_request_review(_comment) and the like run with the base repository's rights on behalf
+ * of anyone (or of code a fork controls), a fork's pull_request cannot be told from a
+ * branch's by its claims, and GitLab's merge_request_event / external_pull_request_event may
+ * run a fork's merge request in the parent project.
  */
-create function sfp._oidc_guarded_events() returns text[]
+create function sfp._oidc_default_events() returns text[]
 language sql immutable
 set search_path = ''
 as $$
-  select array['pull_request', 'pull_request_target', 'workflow_run']
+  select array[
+    -- GitHub Actions (event_name)
+    'push', 'workflow_dispatch', 'schedule', 'release', 'merge_group', 'deployment', 'repository_dispatch',
+    -- GitLab CI (pipeline_source)
+    'web', 'api', 'trigger', 'pipeline', 'parent_pipeline']
 $$;
 
 /**
@@ -150,15 +161,18 @@ as $$
 $$;
 
 /**
- * Whether `value` matches `pattern`, where `*` stands for any run of characters (`/`
- * included) and everything else is literal. Null when either is null.
+ * Whether `value` matches `pattern` as a whole, where `*` stands for any run of characters
+ * other than `/` and `@` (so a workflow_ref glob ending `workflows/` `*` `@refs/heads/main` cannot
+ * match `.../ci.yml@refs/heads/x@refs/heads/main`: git allows `@` in a branch name) and everything
+ * else is literal (the regular expression's metacharacters escaped). Null when either is null.
  */
 create function sfp._oidc_glob_matches(value text, pattern text) returns boolean
 language sql immutable
 set search_path = ''
 as $$
-  select _oidc_glob_matches.value like replace(replace(replace(replace(_oidc_glob_matches.pattern,
-    '\', '\\'), '%', '\%'), '_', '\_'), '*', '%')
+  select _oidc_glob_matches.value ~ ('^' || (
+    select string_agg(regexp_replace(t.part, '([]\\.^$*+?(){}|[])', '\\\1', 'g'), '[^/@]*' order by t.n)
+    from unnest(string_to_array(_oidc_glob_matches.pattern, '*')) with ordinality as t(part, n)) || '$')
 $$;
 
 /**
@@ -177,8 +191,10 @@ $$;
 
 /**
  * Checks a policy's `claims`: an object of matchable claims (sfp._oidc_matchable_claims) to
- * non-empty strings of at most 255 characters, `*` only in the glob claims, at least one
- * identity claim. Errors (22023) with the field named.
+ * non-empty strings of at most 255 characters, `*` only in the glob claims (and in
+ * workflow_ref, job_workflow_ref and ci_config_ref_uri not in the repository part, before
+ * the first `/.github/` or `//`: a glob there would admit another repository's workflow), the
+ * repository pinned by its id (sfp._oidc_identity_claims). Errors (22023) with the field named.
  */
 create function sfp._check_oidc_claims(claims jsonb) returns void
 language plpgsql immutable
@@ -207,11 +223,19 @@ begin
         message = format('claims.%s must be exact: * is allowed only in %s', v_key,
                          array_to_string(sfp._oidc_glob_claims(), ', '));
     end if;
+    if (v_value #>> '{}') like '%*%' and (
+         v_key in ('workflow_ref', 'job_workflow_ref')
+           and split_part(v_value #>> '{}', '/.github/', 1) like '%*%'
+         or v_key = 'ci_config_ref_uri' and split_part(v_value #>> '{}', '//', 1) like '%*%') then
+      raise exception using errcode = '22023',
+        message = format('claims.%s: * is not allowed in the repository part (before %s)', v_key,
+                         case when v_key = 'ci_config_ref_uri' then '//' else '/.github/' end);
+    end if;
   end loop;
   if not _check_oidc_claims.claims ?| sfp._oidc_identity_claims() then
     raise exception using errcode = '22023',
-      message = format('claims must pin the repository: give at least one of %s',
-                       array_to_string(sfp._oidc_identity_claims(), ', '));
+      message = 'claims must pin the repository by its id: give repository_id (GitHub) or project_id (GitLab), '
+                || 'with repository or project_path too if you like (a name can be re-registered, an id never)';
   end if;
 end;
 $$;
@@ -274,7 +298,10 @@ $$;
  *   audience  aud does not hold the policy's audience (a shared default audience said so)
  *   claims    a claim of the policy is missing or differs (claims in name order)
  *   subject   sub does not match the policy's subject
- *   event     event_name is one of sfp._oidc_guarded_events, not in the policy's allowEvents
+ *   event     event_name (GitHub) or pipeline_source (GitLab) is not one of
+ *             sfp._oidc_default_events nor in the policy's allowEvents
+ *   owner     the owner who created the policy is no longer an owner (or was deleted; a
+ *             policy the service created has no owner to lose), as for application tokens
  * `claims` as the Edge Function sends them: iss, aud (an array), sub, and the matchable claims.
  */
 create function sfp._oidc_policy_failure(p sfp.oidc_policies, claims jsonb) returns jsonb
@@ -289,7 +316,7 @@ declare
   v_key text;
   v_expected text;
   v_value text;
-  v_event text := v_claims ->> 'event_name';
+  v_event text := coalesce(v_claims ->> 'event_name', v_claims ->> 'pipeline_source');
 begin
   if (v_claims ->> 'iss') is distinct from (_oidc_policy_failure.p).issuer then
     return jsonb_build_object('check', 'issuer',
@@ -330,10 +357,17 @@ begin
                         (_oidc_policy_failure.p).subject),
       'reason', 'subject does not match');
   end if;
-  if v_event = any (sfp._oidc_guarded_events()) and not v_event = any ((_oidc_policy_failure.p).allow_events) then
+  if v_event is not null and not v_event = any (sfp._oidc_default_events())
+     and not v_event = any ((_oidc_policy_failure.p).allow_events) then
     return jsonb_build_object('check', 'event',
-      'message', format('event ''%s'' is refused unless the policy lists it in allowEvents', v_event),
-      'reason', format('event ''%s'' is refused unless a policy lists it in allowEvents', v_event));
+      'message', format('event ''%s'' is refused unless the policy lists it in allowEvents', left(v_event, 64)),
+      'reason', format('event ''%s'' is refused unless a policy lists it in allowEvents', left(v_event, 64)));
+  end if;
+  if not (_oidc_policy_failure.p).created_by_service and not exists (
+    select 1 from sfp.members m where m.user_id = (_oidc_policy_failure.p).created_by and m.role = 'owner') then
+    return jsonb_build_object('check', 'owner',
+      'message', 'the owner who created the policy is no longer an owner: it grants nothing (create it again)',
+      'reason', 'the trust policy is no longer valid: the owner who created it is no longer an owner');
   end if;
   return null;
 end;
@@ -360,14 +394,15 @@ create function sfp._oidc_check_rank(check_name text) returns integer
 language sql immutable
 set search_path = ''
 as $$
-  select array_position(array['issuer', 'audience', 'claims', 'subject', 'event'], _oidc_check_rank.check_name)
+  select array_position(array['issuer', 'audience', 'claims', 'subject', 'event', 'owner'], _oidc_check_rank.check_name)
 $$;
 
 /**
  * Resolves an OIDC access token from {lookup_id, token_hash (hex SHA-256 of the token)}, as
  * sfp._authenticate_application does an application token: refused (anonymous, in the
- * returned actor) when unknown or expired (a deleted policy took its sessions with it). The
- * actor: kind 'oidc', role 'application', token_id the session, token_name the policy's name,
+ * returned actor) when unknown or expired (a deleted policy took its sessions with it), and
+ * when the owner who created its policy is no longer an owner (or no longer exists), as an
+ * application token is. The actor: kind 'oidc', role 'application', token_id the session, token_name the policy's name,
  * scoped to the policy's projects (as they are now: a deleted project leaves the scope) and
  * providers. Callers: sfp._authenticate. Cost: two index lookups.
  */
@@ -379,7 +414,7 @@ declare
   v_lookup_id text := _authenticate_oidc.oidc ->> 'lookup_id';
   v_hash text := _authenticate_oidc.oidc ->> 'token_hash';
   v_session sfp.oidc_sessions;
-  v_providers text[];
+  v_policy sfp.oidc_policies;
   v_project_ids uuid[];
 begin
   if v_lookup_id is null or v_hash is null or v_hash !~ '^[0-9a-f]{64}$' then
@@ -390,13 +425,22 @@ begin
     return sfp._refused('Invalid OIDC access token');
   end if;
   if v_session.expires_at <= now() then
-    return sfp._refused('OIDC access token expired: exchange a new OIDC token');
+    -- Refused, named (actor type 'oidc', the session, the policy's name), as an expired
+    -- application token is.
+    return row('oidc', null, null, null, v_session.id, v_session.policy_name,
+               'OIDC access token expired: exchange a new OIDC token', null, null)::sfp.actor;
   end if;
-  select p.providers into v_providers from sfp.oidc_policies p where p.id = v_session.policy_id;
+  select * into v_policy from sfp.oidc_policies p where p.id = v_session.policy_id;
+  if not v_policy.created_by_service and not exists (
+    select 1 from sfp.members m where m.user_id = v_policy.created_by and m.role = 'owner') then
+    return row('oidc', null, null, null, v_session.id, v_session.policy_name,
+               'OIDC access token no longer valid: the owner who created its policy is no longer an owner',
+               null, null)::sfp.actor;
+  end if;
   select coalesce(array_agg(pp.project_id order by pp.project_id), '{}') into v_project_ids
   from sfp.oidc_policy_projects pp where pp.policy_id = v_session.policy_id;
   return row('oidc', null, null, 'application', v_session.id, v_session.policy_name, null,
-             v_project_ids, v_providers)::sfp.actor;
+             v_project_ids, v_policy.providers)::sfp.actor;
 end;
 $$;
 
@@ -520,8 +564,8 @@ grant execute on function sfp_api.get_me(jsonb) to service_role;
 /**
  * Creates a trust policy. `issuer`: the Edge Function checks it is a trusted issuer
  * (SFP_OIDC_ISSUERS); `audience`: required, not a shared default (sfp._is_shared_oidc_audience);
- * `claims`: sfp._check_oidc_claims; `subject`: sfp._check_oidc_subject; `allow_events`: only
- * events of sfp._oidc_guarded_events; `projects`: required, registered identifiers;
+ * `claims`: sfp._check_oidc_claims; `subject`: sfp._check_oidc_subject; `allow_events`: event
+ * names admitted beyond sfp._oidc_default_events (lower case, at most 10); `projects`: required, registered identifiers;
  * `providers`: null for every provider. Callers: owners, the service.
  * Errors: SF401, 42501, 22023 (the field named), 23505 "OIDC policy 'x' already exists". Audited.
  */
@@ -569,10 +613,15 @@ begin
   end if;
   perform sfp._check_oidc_claims(create_oidc_policy.claims);
   perform sfp._check_oidc_subject(create_oidc_policy.subject);
-  if array_position(v_events, null) is not null or not v_events <@ sfp._oidc_guarded_events() then
+  if array_position(v_events, null) is not null or cardinality(v_events) > 10
+     or exists (select 1 from unnest(v_events) e where e !~ '^[a-z][a-z_]{0,63}$') then
     raise exception using errcode = '22023',
-      message = format('allowEvents may list only events refused by default: %s',
-                       array_to_string(sfp._oidc_guarded_events(), ', '));
+      message = 'allowEvents must list at most 10 event names (lower case, e.g. pull_request)';
+  end if;
+  if v_events && sfp._oidc_default_events() then
+    raise exception using errcode = '22023',
+      message = format('allowEvents lists only events refused by default; these are admitted anyway: %s',
+                       array_to_string(sfp._oidc_default_events(), ', '));
   end if;
   if create_oidc_policy.projects is null or cardinality(create_oidc_policy.projects) = 0 then
     raise exception using errcode = '22023',
@@ -656,18 +705,21 @@ grant execute on function sfp_api.delete_oidc_policy(uuid, jsonb) to service_rol
  * aud (an array), sub, jti, exp (seconds since the epoch) and the matchable claims present.
  * The first policy in name order that matches grants it; its (issuer, jti) is recorded, and a
  * second exchange of the same token is refused. The access token (`sfp_oidc_` and 64
- * URL-safe characters) lives at most 15 minutes and never past the OIDC token's exp; only its
- * lookup id and SHA-256 are stored, with the recorded claims. Returns outcomes instead of
- * raising (so a refusal's audit row commits):
- *   {"outcome": "granted", "access_token", "token_type": "bearer", "expires_in", "expires_at",
- *    "policy", "projects", "providers"}
+ * URL-safe characters) is made by the Edge Function and never reaches the database: it sends
+ * `lookup_id` (the 16 characters after `sfp_oidc_`) and `token_hash` (the hex SHA-256 of the
+ * token), which are stored with the recorded claims; so no statement here, logged with its
+ * parameters or variables (pgaudit), carries a usable token. The access token lives at most
+ * 15 minutes and never past the OIDC token's exp. Returns outcomes instead of raising (so a
+ * refusal's audit row commits):
+ *   {"outcome": "granted", "token_type": "bearer", "expires_in", "expires_at", "policy",
+ *    "projects", "providers"}
  *   {"outcome": "denied", "message": "..."}   no policy matches (the check of the closest), or replayed
  * Callers: service_role (the route takes no authentication: the OIDC token is the proof).
- * Errors: 22023 for claims that are not an object or lack iss, jti or exp. Audited
- * ('oidc.exchange', succeeded or denied, with the recorded claims). Prunes expired jti and
- * sessions.
+ * Errors: 22023 for claims that are not an object or lack iss, jti or exp, or a malformed
+ * lookup_id / token_hash. Audited ('oidc.exchange', succeeded or denied, with the recorded
+ * claims). Prunes expired jti and sessions.
  */
-create function sfp_api.exchange_oidc_token(claims jsonb, context jsonb default '{}')
+create function sfp_api.exchange_oidc_token(claims jsonb, lookup_id text, token_hash text, context jsonb default '{}')
 returns jsonb
 language plpgsql
 security definer
@@ -680,8 +732,6 @@ declare
   v_policy sfp.oidc_policies;
   v_closest jsonb;
   v_message text;
-  v_random text;
-  v_token text;
   v_session sfp.oidc_sessions;
   v_project_ids uuid[];
   v_projects jsonb;
@@ -690,6 +740,10 @@ begin
   if v_claims is null or jsonb_typeof(v_claims) <> 'object' or v_claims ->> 'iss' is null
      or v_claims ->> 'jti' is null or jsonb_typeof(v_claims -> 'exp') is distinct from 'number' then
     raise exception using errcode = '22023', message = 'claims must be an object with iss, jti and exp';
+  end if;
+  if exchange_oidc_token.lookup_id is null or exchange_oidc_token.lookup_id !~ '^[A-Za-z0-9_-]{16}$'
+     or exchange_oidc_token.token_hash is null or exchange_oidc_token.token_hash !~ '^[0-9a-f]{64}$' then
+    raise exception using errcode = '22023', message = 'lookup_id and token_hash (hex SHA-256) are required';
   end if;
   v_recorded := sfp._oidc_recorded_claims(v_claims);
   v_exp := to_timestamp((v_claims ->> 'exp')::double precision);
@@ -701,6 +755,7 @@ begin
   select (v.policy).* into v_policy
   from sfp._oidc_verdicts(v_claims) v
   where v.failure is null
+  order by (v.policy).name
   limit 1;
   if v_policy.id is null then
     select v.failure into v_closest from sfp._oidc_verdicts(v_claims) v
@@ -717,16 +772,20 @@ begin
   end if;
   if v_message is not null then
     perform sfp._audit(sfp._refused(null), 'oidc.exchange', 'denied', exchange_oidc_token.context,
-      message => v_message, details => jsonb_build_object('claims', v_recorded, 'policy', v_policy.name));
+      message => left(v_message, 200),
+      details => jsonb_build_object('claims', v_recorded, 'verified', true, 'policy', v_policy.name));
     return jsonb_build_object('outcome', 'denied', 'message', v_message);
   end if;
 
-  v_random := translate(encode(extensions.gen_random_bytes(48), 'base64'), '+/', '-_');
-  v_token := 'sfp_oidc_' || v_random;
-  insert into sfp.oidc_sessions (lookup_id, secret_hash, policy_id, policy_name, claims, expires_at)
-  values (left(v_random, 16), extensions.digest(v_token, 'sha256'), v_policy.id, v_policy.name, v_recorded,
-          least(now() + interval '15 minutes', v_exp))
-  returning * into v_session;
+  begin
+    insert into sfp.oidc_sessions (lookup_id, secret_hash, policy_id, policy_name, claims, expires_at)
+    values (exchange_oidc_token.lookup_id, decode(exchange_oidc_token.token_hash, 'hex'), v_policy.id, v_policy.name,
+            v_recorded, least(now() + interval '15 minutes', v_exp))
+    returning * into v_session;
+  exception when unique_violation then
+    -- 96 random bits of lookup id colliding: not by chance.
+    raise exception using errcode = '22023', message = 'lookup_id is already in use';
+  end;
 
   select coalesce(array_agg(pp.project_id order by pp.project_id), '{}') into v_project_ids
   from sfp.oidc_policy_projects pp where pp.policy_id = v_policy.id;
@@ -739,7 +798,6 @@ begin
                                   'providers', to_jsonb(v_policy.providers), 'expires_at', v_session.expires_at));
   return jsonb_build_object(
     'outcome', 'granted',
-    'access_token', v_token,
     'token_type', 'bearer',
     'expires_in', greatest(0, floor(extract(epoch from v_session.expires_at - now())))::integer,
     'expires_at', v_session.expires_at,
@@ -748,14 +806,15 @@ begin
     'providers', to_jsonb(v_policy.providers));
 end;
 $$;
-revoke all on function sfp_api.exchange_oidc_token(jsonb, jsonb) from public, anon, authenticated;
-grant execute on function sfp_api.exchange_oidc_token(jsonb, jsonb) to service_role;
+revoke all on function sfp_api.exchange_oidc_token(jsonb, text, text, jsonb) from public, anon, authenticated;
+grant execute on function sfp_api.exchange_oidc_token(jsonb, text, text, jsonb) to service_role;
 
 /**
  * Audits an exchange the Edge Function refused before any policy was asked (the token is not
  * a JWT, its algorithm, issuer, signature, times or jti): 'oidc.exchange' denied with the
- * message and the recorded claims of what the token says (details.verified: false when its
- * signature was not verified). Callers: service_role.
+ * message (at most 200 characters) and the recorded claims of what the token says: under
+ * details.claims when `verified`, else under details.unverified_claims (anyone can write
+ * them), with details.verified. Callers: service_role.
  */
 create function sfp_api.audit_oidc_refusal(message text, claims jsonb default null, verified boolean default false,
                                            context jsonb default '{}')
@@ -768,8 +827,9 @@ begin
   perform sfp._audit(sfp._refused(null), 'oidc.exchange', 'denied', audit_oidc_refusal.context,
     message => left(audit_oidc_refusal.message, 200),
     details => jsonb_build_object(
-      'claims', case when jsonb_typeof(audit_oidc_refusal.claims) = 'object'
-                     then sfp._oidc_recorded_claims(audit_oidc_refusal.claims) end,
+      case when coalesce(audit_oidc_refusal.verified, false) then 'claims' else 'unverified_claims' end,
+      case when jsonb_typeof(audit_oidc_refusal.claims) = 'object'
+           then sfp._oidc_recorded_claims(audit_oidc_refusal.claims) end,
       'verified', coalesce(audit_oidc_refusal.verified, false)));
 end;
 $$;
@@ -797,7 +857,8 @@ begin
   return jsonb_build_object(
     'replayed', exists (select 1 from sfp.oidc_used_tokens u
                         where u.issuer = v_claims ->> 'iss' and u.jti = v_claims ->> 'jti'),
-    'policy', (select (v.policy).name from sfp._oidc_verdicts(v_claims) v where v.failure is null limit 1),
+    'policy', (select (v.policy).name from sfp._oidc_verdicts(v_claims) v where v.failure is null
+               order by (v.policy).name limit 1),
     'policies', coalesce((select jsonb_agg(jsonb_build_object(
         'id', (v.policy).id,
         'name', (v.policy).name,

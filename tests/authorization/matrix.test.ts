@@ -55,7 +55,7 @@ async function arrange(): Promise<Fixtures> {
 
   await sql`truncate sfp.oidc_policies cascade`;
   const [{ policy }] = await sql<{ policy: { id: string } }[]>`select sfp_api.create_oidc_policy('matrix-policy',
-    'https://token.actions.githubusercontent.com', 'https://sfp.matrix.example', '{"repository": "acme/core"}'::jsonb,
+    'https://token.actions.githubusercontent.com', 'https://sfp.matrix.example', '{"repository": "acme/core", "repository_id": "1296269"}'::jsonb,
     array['acme/core']) as policy`;
 
   const owner = { id: stack.owner.id, email: stack.owner.email };
@@ -98,7 +98,7 @@ function request(route: RouteCase, fixtures: Fixtures): { path: string; body?: u
       name: "matrix-new",
       issuer: "https://token.actions.githubusercontent.com",
       audience: "https://sfp.matrix.example",
-      claims: { repository: "acme/core" },
+      claims: { repository: "acme/core", repository_id: "1296269" },
       projects: ["acme/core"],
     },
     "POST /oidc/token": { token: "not-a-jwt" },

@@ -25,7 +25,8 @@ const asOwner = (args: string[]) => sfp(home.dir, args, { env: { SFP_SERVER_URL:
 
 const CREATE = [
   "server", "oidc-policy", "create", "-n", "salesforce-main-ci", "--audience", "https://sfp.acme-corp.example",
-  "--claim", "repository=acme-corp/salesforce-main", "--claim", "ref=refs/heads/main", "--project", "acme-corp/salesforce-main",
+  "--claim", "repository=acme-corp/salesforce-main", "--claim", "repository_id=684201337", "--claim", "ref=refs/heads/main",
+  "--project", "acme-corp/salesforce-main",
 ];
 
 describe("sfp server oidc-policy", () => {
@@ -39,7 +40,7 @@ describe("sfp server oidc-policy", () => {
         "name          salesforce-main-ci",
         "issuer        https://token.actions.githubusercontent.com",
         "audience      https://sfp.acme-corp.example",
-        "claims        ref=refs/heads/main, repository=acme-corp/salesforce-main",
+        "claims        ref=refs/heads/main, repository=acme-corp/salesforce-main, repository_id=684201337",
         "subject       any",
         "allow events  none",
         "projects      acme-corp/salesforce-main",

@@ -3,7 +3,8 @@
  * functions run with SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK=true): its discovery document
  * (/.well-known/openid-configuration) and its JWKS (/jwks), signing tokens shaped like GitHub
  * Actions' with made-up RS256 and ES256 keys. `rotate()` publishes a new key (a new kid) in
- * place of the old; `requests` counts what was fetched. Nothing here is a real key or token.
+ * place of the old; `requests` counts what was fetched; `failing` makes it answer 503 (an
+ * outage). Nothing here is a real key or token.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -32,6 +33,8 @@ export interface OidcIssuer {
   url: string;
   /** Paths fetched, in order. */
   requests: string[];
+  /** While true, every request is answered 503. */
+  failing: boolean;
   /** The claims a GitHub Actions job on acme-corp/salesforce-main's main branch gets; `overrides` replace them. */
   githubClaims(overrides?: Record<string, unknown>): Record<string, unknown>;
   /** A token signed with a published key (or as `options` say). */
@@ -57,6 +60,7 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
   const ec = await newKey("ES256");
   const requests: string[] = [];
   let url = "";
+  const state = { failing: false };
 
   const jwks = async () => ({
     keys: await Promise.all([rsa, ec].map(async (key) => {
@@ -67,6 +71,10 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
 
   const server: Server = createServer((request, response) => {
     requests.push(request.url ?? "");
+    if (state.failing) {
+      response.writeHead(503).end();
+      return;
+    }
     const send = (body: unknown) => {
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify(body));
@@ -87,6 +95,12 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
       return url;
     },
     requests,
+    get failing() {
+      return state.failing;
+    },
+    set failing(value: boolean) {
+      state.failing = value;
+    },
     githubClaims(overrides = {}) {
       const now = Math.floor(Date.now() / 1000);
       return {

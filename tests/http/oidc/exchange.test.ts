@@ -5,17 +5,29 @@
  *     token that reads the policy's project (Jira global, its GitHub) and never another
  *     project; reads and the exchange audited as actor type 'oidc' with the policy's name and
  *     the job's recorded claims;
- *   - each refusal, 401 with its exact reason, audited, and explain's answer for the same
- *     token (POST /oidc/explain): wrong audience, the issuer's default audience, another
- *     repository, expired, a future nbf, exp too far ahead, alg none, HS256 with the public
- *     key as secret, an unknown kid, a tampered signature, an untrusted issuer, no jti,
- *     pull_request_target, a fork's pull_request;
- *   - replay refused, in this process and in another; allowEvents admits an event;
- *   - GitHub's immutable subject format; key rotation (a new kid is fetched) and the refetch's
- *     rate limit;
+ *   - each refusal, 401 with its exact reason, audited (the claims of a token SQL refused
+ *     under details.claims, of one refused before under details.unverified_claims), and
+ *     explain's answer for the same token (POST /oidc/explain): wrong audience, the issuer's
+ *     default audience, another repository, expired, a future nbf, a future iat, exp too far
+ *     ahead, alg none, HS256 with the public key as secret, an unknown kid, a tampered
+ *     signature, an untrusted issuer (and the trusted one with a trailing slash), no jti,
+ *     pull_request_target, workflow_run, issue_comment and pull_request_review (events outside
+ *     the default allow-list), a fork's pull_request;
+ *   - replay refused, in this process and in another; allowEvents admits an event; GitLab's
+ *     merge_request_event refused by default; an aud array; the first matching policy in name
+ *     order grants;
+ *   - a `*` never spans `/` or `@` (a branch named `x@refs/heads/main` does not spoof a
+ *     workflow_ref glob);
+ *   - a policy whose creating owner is demoted grants nothing, and its access tokens stop
+ *     reading at once; an expired access token's refusal is audited with its session;
+ *   - the access token is made by the Edge Function: SQL gets its lookup id and hash only;
+ *   - GitHub's immutable subject format; key rotation (a new kid is fetched), the refetch's
+ *     rate limit, the back-off after a failed fetch and the stale keys used while the issuer
+ *     is down;
  *   - nothing of the OIDC token beyond the recorded claims and its jti is stored.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createIntegration, createProject, expectError, readAsPipeline, TIMESTAMP } from "../../support/http.ts";
 import { notScopedToProject } from "../../support/messages.ts";
 import { AUDIENCE, type OidcIssuer, OWNER_ID, REPOSITORY, REPOSITORY_ID, startOidcIssuer } from "../../support/oidc-issuer.ts";
@@ -33,7 +45,7 @@ function oidcEnv(extra: Record<string, string> = {}) {
   return {
     SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK: "true",
     SFP_OIDC_ISSUERS: JSON.stringify([{ issuer: issuer.url }]),
-    SFP_OIDC_KEY_REFRESH_SECONDS: "0",
+    SFP_OIDC_KEY_REFRESH_SECONDS: "10",
     ...extra,
   };
 }
@@ -273,6 +285,12 @@ const REFUSALS: Array<[string, Build, string, { reason: string | null; check: st
     { reason: "Invalid OIDC token: not valid yet (nbf is in the future)", check: null },
   ],
   [
+    "a future iat",
+    () => issuer.sign(issuer.githubClaims({ iat: now() + 600 })),
+    "Invalid OIDC token: issued in the future (iat)",
+    { reason: "Invalid OIDC token: issued in the future (iat)", check: null },
+  ],
+  [
     "an exp more than 1 hour ahead",
     () => issuer.sign(issuer.githubClaims({ exp: now() + 7200 })),
     "Invalid OIDC token: expires more than 1 hour ahead",
@@ -337,6 +355,25 @@ const REFUSALS: Array<[string, Build, string, { reason: string | null; check: st
     { reason: null, check: "event", message: "event 'pull_request_target' is refused unless the policy lists it in allowEvents" },
   ],
   [
+    "workflow_run",
+    () => issuer.sign(issuer.githubClaims({ event_name: "workflow_run" })),
+    "No trust policy matches this token: event 'workflow_run' is refused unless a policy lists it in allowEvents",
+    { reason: null, check: "event", message: "event 'workflow_run' is refused unless the policy lists it in allowEvents" },
+  ],
+  [
+    // Runs on the default branch for a comment anyone can write.
+    "issue_comment on the default branch",
+    () => issuer.sign(issuer.githubClaims({ event_name: "issue_comment" })),
+    "No trust policy matches this token: event 'issue_comment' is refused unless a policy lists it in allowEvents",
+    { reason: null, check: "event", message: "event 'issue_comment' is refused unless the policy lists it in allowEvents" },
+  ],
+  [
+    "pull_request_review",
+    () => issuer.sign(issuer.githubClaims({ event_name: "pull_request_review" })),
+    "No trust policy matches this token: event 'pull_request_review' is refused unless a policy lists it in allowEvents",
+    { reason: null, check: "event", message: "event 'pull_request_review' is refused unless the policy lists it in allowEvents" },
+  ],
+  [
     "a fork's pull_request",
     () =>
       issuer.sign(issuer.githubClaims({
@@ -361,9 +398,18 @@ describe.each(REFUSALS)("refused: %s", (_, build, message, verdict) => {
   it("401 with the reason, audited, nothing granted", async () => {
     const token = await build();
     expectError(await exchange(token), 401, message);
-    expect((await auditRows("oidc.exchange")).map((row) => [row.actor_type, row.outcome, row.message])).toEqual([
-      ["anonymous", "denied", message],
-    ]);
+    const rows = await auditRows("oidc.exchange");
+    expect(rows.map((row) => [row.actor_type, row.outcome, row.message])).toEqual([["anonymous", "denied", message]]);
+    // What a verified token says is details.claims; what an unverified one says, anyone could write.
+    const { details } = rows[0];
+    if (message.startsWith("No trust policy")) {
+      expect(details).toMatchObject({ verified: true, claims: expect.objectContaining({ repository_id: expect.any(String) }) });
+      expect(details).not.toHaveProperty("unverified_claims");
+    } else {
+      expect(details).toMatchObject({ verified: false });
+      expect(details).toHaveProperty("unverified_claims");
+      expect(details).not.toHaveProperty("claims");
+    }
     expect(await stack.sql`select * from sfp.oidc_sessions`).toEqual([]);
     expect(await stack.sql`select * from sfp.oidc_used_tokens`).toEqual([]);
   });
@@ -453,7 +499,7 @@ describe("policies and events", () => {
   });
 
   it("explain: a valid token, the matching policy, every other one's first failing check", async () => {
-    await policy({ name: "z-production", claims: { repository: REPOSITORY, environment: "prod*" } });
+    await policy({ name: "z-production", claims: { repository: REPOSITORY, repository_id: REPOSITORY_ID, environment: "prod*" } });
     const token = await issuer.sign(issuer.githubClaims());
     const response = await explain(token);
     expect(response.body).toEqual({
@@ -519,8 +565,10 @@ describe("replay", () => {
 });
 
 describe("the issuer's keys", () => {
-  it("a rotated key (a new kid) is fetched again", async () => {
+  it("a rotated key (a new kid) is fetched again", { timeout: 40_000 }, async () => {
     expect((await exchange(await issuer.sign(issuer.githubClaims()))).status).toBe(200);
+    // SFP_OIDC_KEY_REFRESH_SECONDS is at least 10: wait out the last fetch.
+    await new Promise((resolve) => setTimeout(resolve, 10_500));
     const before = issuer.requests.filter((path) => path === "/jwks").length;
     await issuer.rotate();
     expect((await exchange(await issuer.sign(issuer.githubClaims()))).status).toBe(200);
@@ -556,6 +604,188 @@ describe("the issuer's keys", () => {
         "Invalid OIDC token: the issuer's keys could not be fetched: Outbound call to 127.0.0.1 failed: the connection was refused",
       );
     } finally {
+      await stack.restartFunctions(oidcEnv());
+    }
+  });
+});
+
+describe("review fixes", () => {
+  it("a trusted issuer with a trailing slash is another issuer", async () => {
+    const token = await issuer.sign(issuer.githubClaims({ iss: `${issuer.url}/` }));
+    expectError(await exchange(token), 401, `Invalid OIDC token: issuer '${issuer.url}/' is not trusted`);
+    expect((await explain(token)).body).toMatchObject({ valid: false, policy: null, policies: [{ check: "issuer" }] });
+  });
+
+  it("an aud array holding the policy's audience matches; one without it does not", async () => {
+    const both = await issuer.sign(issuer.githubClaims({ aud: ["https://other.example", AUDIENCE] }));
+    expect(await exchange(both)).toMatchObject({ status: 200, body: { policy: "salesforce-main-ci" } });
+    expectError(
+      await exchange(await issuer.sign(issuer.githubClaims({ aud: ["https://other.example", "https://more.example"] }))),
+      401,
+      "No trust policy matches this token: audience 'https://other.example, https://more.example' is not accepted",
+    );
+  });
+
+  it("the first matching policy in name order grants, whatever the order they were created in", async () => {
+    await policy({ name: "a-first", claims: { repository_id: REPOSITORY_ID } });
+    const token = await issuer.sign(issuer.githubClaims());
+    expect((await explain(token)).body.policy).toBe("a-first");
+    expect(await exchange(token)).toMatchObject({ status: 200, body: { policy: "a-first" } });
+  });
+
+  it("a * spans neither / nor @: a branch named x@refs/heads/main does not spoof a workflow_ref glob", async () => {
+    await stack.sql`truncate sfp.oidc_policies cascade`;
+    await policy({
+      name: "any-workflow-on-main",
+      claims: { repository_id: REPOSITORY_ID, workflow_ref: `${REPOSITORY}/.github/workflows/*@refs/heads/main` },
+    });
+    const spoof = await issuer.sign(issuer.githubClaims({
+      ref: "refs/heads/x@refs/heads/main",
+      workflow_ref: `${REPOSITORY}/.github/workflows/ci.yml@refs/heads/x@refs/heads/main`,
+    }));
+    expectError(await exchange(spoof), 401, "No trust policy matches this token: claim 'workflow_ref' does not match");
+    const nested = await issuer.sign(issuer.githubClaims({
+      workflow_ref: `${REPOSITORY}/.github/workflows/sub/evil.yml@refs/heads/main`,
+    }));
+    expectError(await exchange(nested), 401, "No trust policy matches this token: claim 'workflow_ref' does not match");
+    expect(await exchange(await issuer.sign(issuer.githubClaims()))).toMatchObject({
+      status: 200,
+      body: { policy: "any-workflow-on-main" },
+    });
+  });
+
+  it("GitLab: merge_request_event is refused unless a policy lists it; push is admitted", async () => {
+    await stack.sql`truncate sfp.oidc_policies cascade`;
+    await policy({ name: "gitlab", claims: { project_id: "4815162342", ref: "main" } });
+    const gitlab = (overrides: Record<string, unknown>) =>
+      issuer.sign({
+        ...issuer.githubClaims(),
+        sub: `project_path:${REPOSITORY}:ref_type:branch:ref:main`,
+        event_name: undefined,
+        repository: undefined,
+        repository_id: undefined,
+        project_id: "4815162342",
+        project_path: REPOSITORY,
+        ref: "main",
+        ...overrides,
+      });
+    expectError(
+      await exchange(await gitlab({ pipeline_source: "merge_request_event" })),
+      401,
+      "No trust policy matches this token: event 'merge_request_event' is refused unless a policy lists it in allowEvents",
+    );
+    expect(await exchange(await gitlab({ pipeline_source: "push" }))).toMatchObject({ status: 200, body: { policy: "gitlab" } });
+  });
+
+  it("the access token is made by the Edge Function: SQL gets its lookup id and SHA-256, never the token", async () => {
+    const [fn] = await stack.sql<{ args: string; source: string }[]>`
+      select pg_get_function_arguments(p.oid) as args, p.prosrc as source from pg_proc p
+      where p.oid = 'sfp_api.exchange_oidc_token'::regproc`;
+    expect(fn.args).toBe("claims jsonb, lookup_id text, token_hash text, context jsonb DEFAULT '{}'::jsonb");
+    expect(fn.source).not.toContain("gen_random_bytes");
+    expect(fn.source).not.toContain("'access_token'");
+
+    const { access_token: accessToken } = (await exchange(await issuer.sign(issuer.githubClaims()))).body;
+    const [session] = await stack.sql<{ lookup_id: string; hash: string }[]>`
+      select lookup_id, encode(secret_hash, 'hex') as hash from sfp.oidc_sessions`;
+    expect(session).toEqual({
+      lookup_id: accessToken.slice("sfp_oidc_".length, "sfp_oidc_".length + 16),
+      hash: createHash("sha256").update(accessToken).digest("hex"),
+    });
+  });
+
+  it("a policy whose creating owner is demoted grants nothing, and its access tokens stop at once", async () => {
+    await stack.sql`truncate sfp.oidc_policies cascade`;
+    const { member } = stack;
+    await stack.sql`select sfp_api.upsert_member(${member.id}::uuid, ${member.email}, 'owner')`;
+    try {
+      const created = await stack.api("POST", "/oidc-policies", {
+        token: member.token,
+        body: { name: "by-a-second-owner", issuer: issuer.url, audience: AUDIENCE, claims: { repository_id: REPOSITORY_ID }, projects: [REPOSITORY] },
+      });
+      expect(created.status, created.text).toBe(201);
+      const { access_token: accessToken } = (await exchange(await issuer.sign(issuer.githubClaims()))).body;
+      expect((await readAsPipeline(stack, accessToken, `project=${REPOSITORY}`, "before-demotion")).status).toBe(200);
+
+      await stack.sql`select sfp_api.upsert_member(${member.id}::uuid, ${member.email}, 'member')`;
+      const refusal = "OIDC access token no longer valid: the owner who created its policy is no longer an owner";
+      expectError(await readAsPipeline(stack, accessToken, `project=${REPOSITORY}`, "after-demotion"), 401, refusal);
+      const token = await issuer.sign(issuer.githubClaims());
+      expectError(
+        await exchange(token),
+        401,
+        "No trust policy matches this token: the trust policy is no longer valid: the owner who created it is no longer an owner",
+      );
+      expect((await explain(token)).body).toMatchObject({
+        valid: true,
+        policy: null,
+        policies: [{
+          name: "by-a-second-owner",
+          matched: false,
+          check: "owner",
+          message: "the owner who created the policy is no longer an owner: it grants nothing (create it again)",
+        }],
+      });
+      // A policy the service created has no owner to lose.
+      expect((await stack.api("POST", "/oidc-policies", {
+        token: stack.serviceKey,
+        body: { name: "by-the-service", issuer: issuer.url, audience: AUDIENCE, claims: { repository_id: REPOSITORY_ID }, projects: [REPOSITORY] },
+      })).status).toBe(201);
+      expect(await exchange(await issuer.sign(issuer.githubClaims()))).toMatchObject({ status: 200, body: { policy: "by-the-service" } });
+    } finally {
+      await stack.sql`select sfp_api.upsert_member(${member.id}::uuid, ${member.email}, 'member')`;
+    }
+  });
+
+  it("an expired access token's refusal names its session and policy", async () => {
+    const { access_token: accessToken } = (await exchange(await issuer.sign(issuer.githubClaims()))).body;
+    const [{ id }] = await stack.sql`select id from sfp.oidc_sessions`;
+    await stack.sql`update sfp.oidc_sessions set expires_at = now() - interval '1 second'`;
+    expectError(
+      await readAsPipeline(stack, accessToken, `project=${REPOSITORY}`, "expired-session"),
+      401,
+      "OIDC access token expired: exchange a new OIDC token",
+    );
+    const rows = await stack.sql`select actor_type, actor_token_id, actor_token_name from sfp.audit_log
+                                 where request_id = 'expired-session'`;
+    expect(rows.map((row) => ({ ...row }))).toEqual([
+      { actor_type: "oidc", actor_token_id: id, actor_token_name: "salesforce-main-ci" },
+    ]);
+  });
+});
+
+describe("the issuer's keys when the issuer is down", () => {
+  afterEach(() => {
+    issuer.failing = false;
+  });
+
+  it("a failed fetch is not repeated for 10 seconds: its refusal answers meanwhile", async () => {
+    await stack.restartFunctions(oidcEnv());
+    const start = issuer.requests.length;
+    issuer.failing = true;
+    for (let i = 0; i < 3; i++) {
+      expectError(
+        await exchange(await issuer.sign(issuer.githubClaims())),
+        401,
+        "Invalid OIDC token: the issuer's keys could not be fetched: it answered 503",
+      );
+    }
+    expect(issuer.requests.slice(start)).toEqual(["/.well-known/openid-configuration"]);
+  });
+
+  it("keys past their max age keep verifying while the issuer is down", async () => {
+    await stack.restartFunctions(oidcEnv({ SFP_OIDC_KEY_MAX_AGE_SECONDS: "1" }));
+    try {
+      expect((await exchange(await issuer.sign(issuer.githubClaims()))).status).toBe(200);
+      issuer.failing = true;
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const start = issuer.requests.length;
+      expect((await exchange(await issuer.sign(issuer.githubClaims()))).status).toBe(200);
+      expect((await exchange(await issuer.sign(issuer.githubClaims()))).status).toBe(200);
+      // One attempt to refresh, then the back-off.
+      expect(issuer.requests.slice(start)).toEqual(["/.well-known/openid-configuration"]);
+    } finally {
+      issuer.failing = false;
       await stack.restartFunctions(oidcEnv());
     }
   });

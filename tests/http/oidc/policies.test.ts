@@ -1,8 +1,9 @@
 /**
  * OIDC trust policies over HTTP (POST/GET /oidc-policies, DELETE /oidc-policies/{id}): owners
  * manage them, each change audited; safe by default: the audience required and never a
- * default or shared one, the repository pinned, `*` only where documented, allowEvents only
- * for events refused by default, subjects in GitHub's name-based or immutable format (or
+ * default or shared one, the repository pinned by its id (a name alone, an owner or a
+ * namespace is not enough), `*` only where documented (never in a workflow's repository
+ * part), allowEvents only for events beyond the default allow-list, subjects in GitHub's name-based or immutable format (or
  * GitLab's), projects required and registered, the issuer one of SFP_OIDC_ISSUERS.
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -22,6 +23,9 @@ beforeEach(async () => {
   await createProject(stack, "acme-corp/salesforce-main");
 });
 
+const PIN =
+  "claims must pin the repository by its id: give repository_id (GitHub) or project_id (GitLab), with repository or project_path too if you like (a name can be re-registered, an id never)";
+
 const valid = {
   name: "salesforce-main-ci",
   issuer: ISSUER,
@@ -36,7 +40,7 @@ function create(body: Record<string, unknown>, token = stack.owner.token) {
 
 describe("managing policies", () => {
   it("create, list, delete: each change audited", async () => {
-    const created = await create({ ...valid, providers: ["jira"], allowEvents: ["workflow_run"] });
+    const created = await create({ ...valid, providers: ["jira"], allowEvents: ["workflow_run", "issue_comment"] });
     expect(created.status, created.text).toBe(201);
     const policy = {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -45,7 +49,7 @@ describe("managing policies", () => {
       audience: "https://sfp.acme-corp.example",
       claims: valid.claims,
       subject: null,
-      allowEvents: ["workflow_run"],
+      allowEvents: ["issue_comment", "workflow_run"],
       projects: ["acme-corp/salesforce-main"],
       providers: ["jira"],
       created_by: stack.owner.id,
@@ -87,6 +91,15 @@ describe("managing policies", () => {
   });
 
   it.each([
+    ["a GitLab project pinned by its id", { issuer: GITLAB, claims: { project_id: "4815162342", project_path: "acme-corp/salesforce-main", ref: "main" } }],
+    ["a glob in a workflow's file name", { claims: { repository_id: "684201337", workflow_ref: "acme-corp/salesforce-main/.github/workflows/*@refs/heads/main" } }],
+    ["the repository's id alone", { claims: { repository_id: "684201337" } }],
+  ])("accepts %s", async (_, fields) => {
+    const response = await create({ ...valid, ...fields });
+    expect(response.status, response.text).toBe(201);
+  });
+
+  it.each([
     ["the issuer's default audience", { audience: "https://github.com/acme-corp" },
       "audience 'https://github.com/acme-corp' is a default or shared audience: use one specific to this server, e.g. its URL"],
     ["the issuer as audience", { audience: ISSUER },
@@ -94,14 +107,25 @@ describe("managing policies", () => {
     ["no audience", { audience: undefined }, "audience: audience is required: a value specific to this server, e.g. its URL"],
     ["an untrusted issuer", { issuer: "https://evil.example" },
       `issuer 'https://evil.example' is not trusted: SFP_OIDC_ISSUERS lists ${ISSUER}, ${GITLAB}`],
-    ["claims that do not pin the repository", { claims: { ref: "refs/heads/main" } },
-      "claims must pin the repository: give at least one of repository, repository_id, repository_owner_id, project_path, project_id, namespace_id"],
-    ["a glob in the repository", { claims: { repository: "acme-corp/*" } },
+    ["claims that do not pin the repository", { claims: { ref: "refs/heads/main" } }, PIN],
+    ["the repository's name without its id", { claims: { repository: "acme-corp/salesforce-main", ref: "refs/heads/main" } }, PIN],
+    ["an owner-wide policy", { claims: { repository_owner_id: "90412345", ref: "refs/heads/main" } }, PIN],
+    ["a GitLab project's path without its id", { issuer: GITLAB, claims: { project_path: "acme-corp/salesforce-main" } }, PIN],
+    ["a namespace-wide GitLab policy", { issuer: GITLAB, claims: { namespace_id: "77", ref: "main" } }, PIN],
+    ["a glob in a workflow's repository", { claims: { repository_id: "684201337", workflow_ref: "acme-corp/*/.github/workflows/ci.yml@refs/heads/main" } },
+      "claims.workflow_ref: * is not allowed in the repository part (before /.github/)"],
+    ["a glob in a reusable workflow's repository", { claims: { repository_id: "684201337", job_workflow_ref: "*/shared/.github/workflows/deploy.yml@refs/heads/main" } },
+      "claims.job_workflow_ref: * is not allowed in the repository part (before /.github/)"],
+    ["a glob in a GitLab config's project", { issuer: GITLAB, claims: { project_id: "4815162342", ci_config_ref_uri: "gitlab.example.com/acme-corp/*//.gitlab-ci.yml@refs/heads/main" } },
+      "claims.ci_config_ref_uri: * is not allowed in the repository part (before //)"],
+    ["a glob in the repository", { claims: { repository_id: "684201337", repository: "acme-corp/*" } },
       "claims.repository must be exact: * is allowed only in ref, head_ref, base_ref, environment, workflow, workflow_ref, job_workflow_ref, ci_config_ref_uri"],
-    ["an unknown claim", { claims: { repository: "acme-corp/salesforce-main", sha: "abc" } },
+    ["an unknown claim", { claims: { repository_id: "684201337", sha: "abc" } },
       "claims.sha is not a claim a policy can match; use one of: repository, repository_id, repository_owner, repository_owner_id, repository_visibility, ref, ref_type, ref_protected, environment, workflow, workflow_ref, job_workflow_ref, event_name, actor, actor_id, head_ref, base_ref, runner_environment, project_path, project_id, namespace_path, namespace_id, pipeline_source, ci_config_ref_uri, user_login"],
-    ["an event not refused by default", { allowEvents: ["push"] },
-      "allowEvents may list only events refused by default: pull_request, pull_request_target, workflow_run"],
+    ["an event admitted by default", { allowEvents: ["push"] },
+      "allowEvents lists only events refused by default; these are admitted anyway: push, workflow_dispatch, schedule, release, merge_group, deployment, repository_dispatch, web, api, trigger, pipeline, parent_pipeline"],
+    ["an event name of another shape", { allowEvents: ["Pull Request"] },
+      "allowEvents must list at most 10 event names (lower case, e.g. pull_request)"],
     ["a subject of another shape", { subject: "acme-corp/salesforce-main" },
       "subject must be a GitHub subject (repo:owner/repo:..., or repo:owner@id/repo@id:...) or a GitLab one (project_path:group/project:...), the repository without *"],
     ["a glob in the subject's repository", { subject: "repo:acme-corp/*:ref:refs/heads/main" },
