@@ -209,7 +209,8 @@ revoke all on function sfp_api.list_members(jsonb) from public, anon, authentica
 grant execute on function sfp_api.list_members(jsonb) to service_role;
 
 /**
- * Who the caller is: a user (member or not), an application token, or the service.
+ * Who the caller is: a user (member or not), an application token (an OIDC access token answers
+ * as one), or the service.
  * Callers: anyone authenticated. Errors: SF401.
  */
 create function sfp_api.get_me(context jsonb default '{}')
@@ -221,10 +222,13 @@ as $$
 declare
   v_actor sfp.actor := sfp._actor(get_me.context);
 begin
-  return case v_actor.kind
-    when 'user' then jsonb_build_object('type', 'user', 'user_id', v_actor.user_id, 'email', v_actor.email, 'role', v_actor.role)
-    when 'application' then jsonb_build_object('type', 'application', 'token_id', v_actor.token_id,
-                                               'name', v_actor.token_name, 'role', v_actor.role)
+  return case
+    when v_actor.kind = 'user' then
+      jsonb_build_object('type', 'user', 'user_id', v_actor.user_id, 'email', v_actor.email, 'role', v_actor.role)
+    -- An OIDC access token (the OIDC migration) is an application to the API: its session, its
+    -- policy's name.
+    when v_actor.kind in ('application', 'oidc') then
+      jsonb_build_object('type', 'application', 'token_id', v_actor.token_id, 'name', v_actor.token_name, 'role', v_actor.role)
     else jsonb_build_object('type', 'service', 'role', 'service')
   end;
 end;

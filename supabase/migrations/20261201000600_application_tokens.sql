@@ -170,7 +170,8 @@ set search_path = ''
 as $$
 begin
   -- plpgsql, not sql: a sql function with a SET clause is planned again on every call.
-  if (_token_scope_refusal.actor).kind is distinct from 'application' then
+  -- An OIDC access token (the OIDC migration) is scoped like an application token.
+  if (_token_scope_refusal.actor).kind is null or (_token_scope_refusal.actor).kind not in ('application', 'oidc') then
     return null;
   end if;
   if (_token_scope_refusal.project is not null or _token_scope_refusal.project_id is not null)
@@ -210,7 +211,7 @@ begin
   if (_token_allows.actor).refusal is not null then
     return false;
   end if;
-  if (_token_allows.actor).kind is distinct from 'application' then
+  if (_token_allows.actor).kind is null or (_token_allows.actor).kind not in ('application', 'oidc') then
     return true;
   end if;
   if (_token_allows.actor).token_providers is not null
