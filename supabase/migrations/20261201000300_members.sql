@@ -88,6 +88,21 @@ end;
 $$;
 
 /**
+ * Whether what an owner created (an application token, an OIDC trust policy) still holds:
+ * the service made it, or the user who made it is still an owner. A removed or demoted owner's
+ * grants end with their role.
+ */
+create function sfp._creator_is_owner(created_by_service boolean, created_by uuid) returns boolean
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return coalesce(_creator_is_owner.created_by_service, false) or exists (
+    select 1 from sfp.members m where m.user_id = _creator_is_owner.created_by and m.role = 'owner');
+end;
+$$;
+
+/**
  * Raises SF409 when taking `member` away from the owners would leave the team without one.
  * The caller holds the owner rows' locks (sfp._lock_owners).
  */

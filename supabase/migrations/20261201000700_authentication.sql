@@ -89,8 +89,7 @@ begin
   if v_token.expires_at <= now() then
     return sfp._refused('Application token expired', v_token.id, v_token.name);
   end if;
-  if not v_token.created_by_service and not exists (
-    select 1 from sfp.members m where m.user_id = v_token.created_by and m.role = 'owner') then
+  if not sfp._creator_is_owner(v_token.created_by_service, v_token.created_by) then
     return sfp._refused('Application token no longer valid: the owner who created it is no longer an owner',
                         v_token.id, v_token.name);
   end if;

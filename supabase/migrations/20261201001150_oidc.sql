@@ -363,8 +363,7 @@ begin
       'message', format('event ''%s'' is refused unless the policy lists it in allowEvents', left(v_event, 64)),
       'reason', format('event ''%s'' is refused unless a policy lists it in allowEvents', left(v_event, 64)));
   end if;
-  if not (_oidc_policy_failure.p).created_by_service and not exists (
-    select 1 from sfp.members m where m.user_id = (_oidc_policy_failure.p).created_by and m.role = 'owner') then
+  if not sfp._creator_is_owner((_oidc_policy_failure.p).created_by_service, (_oidc_policy_failure.p).created_by) then
     return jsonb_build_object('check', 'owner',
       'message', 'the owner who created the policy is no longer an owner: it grants nothing (create it again)',
       'reason', 'the trust policy is no longer valid: the owner who created it is no longer an owner');
@@ -431,8 +430,7 @@ begin
                'OIDC access token expired: exchange a new OIDC token', null, null)::sfp.actor;
   end if;
   select * into v_policy from sfp.oidc_policies p where p.id = v_session.policy_id;
-  if not v_policy.created_by_service and not exists (
-    select 1 from sfp.members m where m.user_id = v_policy.created_by and m.role = 'owner') then
+  if not sfp._creator_is_owner(v_policy.created_by_service, v_policy.created_by) then
     return row('oidc', null, null, null, v_session.id, v_session.policy_name,
                'OIDC access token no longer valid: the owner who created its policy is no longer an owner',
                null, null)::sfp.actor;
