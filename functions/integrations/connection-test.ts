@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import type { OutboundPolicy } from "../_shared/outbound.ts";
-import { call, type Grant, IssueError, issueToken, serviceMessage } from "./issuers.ts";
+import { call, GITHUB_API, type Grant, IssueError, issueToken, serviceMessage } from "./issuers.ts";
 
 /**
  * Does a credential work? One call to its service, as a pipeline would make it, that changes
@@ -19,7 +19,6 @@ export interface ConnectionTest {
 /** Why a grant cannot be tested (not supported, or a setting missing); the test answers it, not ok. */
 class Untestable extends Error {}
 
-const GITHUB_API = "https://api.github.com";
 const ATLASSIAN_API = "https://api.atlassian.com";
 const GITLAB = "https://gitlab.com";
 

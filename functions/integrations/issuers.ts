@@ -30,7 +30,8 @@ export class IssueError extends Error {
   }
 }
 
-const GITHUB_API = "https://api.github.com";
+/** GitHub's API, where config.apiUrl (GitHub Enterprise Server) does not name another. */
+export const GITHUB_API = "https://api.github.com";
 // The token endpoints of the services, when config.tokenUrl does not name another.
 const TOKEN_URLS: Readonly<Record<string, string>> = {
   github: "https://github.com/login/oauth/access_token",

@@ -1,7 +1,9 @@
 import { checkOutboundUrl, OutboundError, type OutboundPolicy } from "../_shared/outbound.ts";
+import { CONFIG_KEYS, type ConfigKey } from "../_shared/providers.ts";
 
-// Where an integration's calls go: its config's URLs, and a base URL among its credentials (Jira).
-const CONFIG_URLS = ["apiUrl", "baseUrl", "tokenUrl"] as const;
+// Where an integration's calls go: its config's URLs (every config key the catalogue knows is
+// one), and a base URL among its credentials (Jira).
+const CONFIG_URLS = Object.keys(CONFIG_KEYS) as ConfigKey[];
 
 /**
  * Why an integration's URLs break the outbound rules (outbound.ts: https, or the test
