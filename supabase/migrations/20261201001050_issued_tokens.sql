@@ -144,7 +144,6 @@ begin
      or not coalesce(_cached_token.keyring -> 'keys' ? (_cached_token.state).key_version::text, false) then
     return null;
   end if;
-  perform sfp._require_matching_keys(_cached_token.keyring, array[(_cached_token.state).key_version]);
   return sfp._open(row((_cached_token.state).integration_id, (_cached_token.state).credential_version,
                        'issued:' || _cached_token.auth_type, (_cached_token.state).key_version, (_cached_token.state).iv,
                        (_cached_token.state).ciphertext, (_cached_token.state).mac, (_cached_token.state).issued_at,

@@ -50,12 +50,15 @@ $$;
  * provider first.
  */
 create function sfp._no_integration_message(provider text, project text) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select 'No integration found' || coalesce(' for ' || nullif(concat_ws(', ',
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return 'No integration found' || coalesce(' for ' || nullif(concat_ws(', ',
     'provider=' || _no_integration_message.provider,
-    'project=' || _no_integration_message.project), ''), '')
+    'project=' || _no_integration_message.project), ''), '');
+end;
 $$;
 
 /**
@@ -80,7 +83,7 @@ $$;
  * for a verified user or an application token; owners and applications may read.
  * Errors (raised, not audited here: the trusted caller audits them): 22023 a context that is
  * not an object; SFL02; SFK03 (the key ring lacks versions the caller holds: call again with
- * them). Cost: two index lookups, one key check and one decryption per integration
+ * them). Cost: two index lookups, one MAC check and one decryption per integration
  * returned, one audit insert.
  */
 create function sfp_api.get_credentials(
@@ -184,7 +187,8 @@ begin
     if v_keyring is null then
       perform sfp._master_key(v_keyring, 0); -- raises SFK01 'Encryption key ring not provided ...'
     end if;
-    perform sfp._require_matching_keys(v_keyring, (select array_agg(distinct r.key_version) from unnest(v_rows) r));
+    -- Every version needed, asked for at once (SFK03); each key is checked by sfp._open.
+    perform sfp._require_keys(v_keyring, (select array_agg(distinct r.key_version) from unnest(v_rows) r));
     for i in 1 .. cardinality(v_rows) loop
       v_plain := sfp._open(v_rows[i], v_keyring);
       v_kind := sfp._issuance_kind((v_rows[i]).auth_type, v_plain);
