@@ -37,14 +37,17 @@ create type sfp.actor as (
  * "Forbidden - Requires role: owner", "... owner or application", "... owner, member or application".
  */
 create function sfp._forbidden_message(variadic roles text[]) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select 'Forbidden - Requires role: ' || case
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return 'Forbidden - Requires role: ' || case
     when cardinality(_forbidden_message.roles) = 1 then _forbidden_message.roles[1]
     else array_to_string(_forbidden_message.roles[1:cardinality(_forbidden_message.roles) - 1], ', ')
          || ' or ' || _forbidden_message.roles[cardinality(_forbidden_message.roles)]
-  end
+  end;
+end;
 $$;
 
 /**

@@ -33,11 +33,14 @@ $$;
  * A member as the API shows it.
  */
 create function sfp._member_json(m sfp.members) returns jsonb
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select jsonb_build_object('user_id', (_member_json.m).user_id, 'email', (_member_json.m).email,
-    'role', (_member_json.m).role, 'created_at', (_member_json.m).created_at, 'updated_at', (_member_json.m).updated_at)
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return jsonb_build_object('user_id', (_member_json.m).user_id, 'email', (_member_json.m).email,
+    'role', (_member_json.m).role, 'created_at', (_member_json.m).created_at, 'updated_at', (_member_json.m).updated_at);
+end;
 $$;
 
 /**

@@ -56,16 +56,19 @@ alter table sfp.projects enable row level security;
  * The hosting platform a remote URL points at, for the project listing.
  */
 create function sfp._platform_of(remote_url text) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select case
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return case
     when _platform_of.remote_url ~* '(^|[/@.])github\.com[:/]' then 'github'
     when _platform_of.remote_url ~* '(^|[/@.])gitlab\.' then 'gitlab'
     when _platform_of.remote_url ~* '(dev\.azure\.com|visualstudio\.com)' then 'azuredevops'
     when _platform_of.remote_url ~* '(^|[/@.])bitbucket\.org[:/]' then 'bitbucket'
     else 'other'
-  end
+  end;
+end;
 $$;
 
 /**
@@ -152,10 +155,12 @@ $$;
  * A project as the API shows it.
  */
 create function sfp._project_json(p sfp.projects) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return jsonb_build_object(
     'id', (_project_json.p).id,
     'identifier', (_project_json.p).identifier,
     'remote_url', (_project_json.p).remote_url,
@@ -165,7 +170,8 @@ as $$
     'created_at', (_project_json.p).created_at,
     'updated_at', (_project_json.p).updated_at,
     'integrations', sfp._project_integrations((_project_json.p).id)
-  )
+  );
+end;
 $$;
 
 /**

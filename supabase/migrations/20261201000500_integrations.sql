@@ -99,10 +99,12 @@ alter table sfp.integrations
  * An integration as the API shows it: metadata and scope, never credentials.
  */
 create function sfp._integration_json(i sfp.integrations) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return jsonb_build_object(
     'id', (_integration_json.i).id,
     'provider', (_integration_json.i).provider,
     'auth_type', (_integration_json.i).auth_type,
@@ -115,7 +117,8 @@ as $$
     'version', (_integration_json.i).current_version,
     'created_at', (_integration_json.i).created_at,
     'updated_at', (_integration_json.i).updated_at
-  )
+  );
+end;
 $$;
 
 /**
@@ -143,17 +146,20 @@ begin
     raise exception using errcode = '22023', message = 'Specify either isGlobal or projects, not both';
   end if;
 
-  -- Held until commit: a project deleted meanwhile is either seen missing here, or waits.
-  perform 1 from sfp.projects p where p.identifier = any (_scope_project_ids.projects) for share;
-  select x into v_missing
-  from unnest(_scope_project_ids.projects) with ordinality as t(x, n)
-  where not exists (select 1 from sfp.projects p where p.identifier = t.x)
-  order by t.n limit 1;
-  if v_missing is not null then
-    raise exception using errcode = '22023', message = format('Project ''%s'' not found', v_missing);
+  -- Locked until commit: a project deleted meanwhile is either seen missing here, or waits.
+  select coalesce(array_agg(l.id order by l.identifier), '{}') into v_ids
+  from (select p.id, p.identifier from sfp.projects p
+        where p.identifier = any (_scope_project_ids.projects) for share) l;
+  -- Fewer ids than identifiers: one is missing (or given twice); the first missing one is named.
+  if cardinality(v_ids) < cardinality(coalesce(_scope_project_ids.projects, '{}')) then
+    select x into v_missing
+    from unnest(_scope_project_ids.projects) with ordinality as t(x, n)
+    where not exists (select 1 from sfp.projects p where p.identifier = t.x)
+    order by t.n limit 1;
+    if v_missing is not null then
+      raise exception using errcode = '22023', message = format('Project ''%s'' not found', v_missing);
+    end if;
   end if;
-  select coalesce(array_agg(p.id order by p.identifier), '{}') into v_ids
-  from sfp.projects p where p.identifier = any (_scope_project_ids.projects);
   return v_ids;
 end;
 $$;

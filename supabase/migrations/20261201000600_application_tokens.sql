@@ -54,10 +54,12 @@ create index application_token_projects_project_idx on sfp.application_token_pro
  * `providers` (sorted), each null when the token is not limited in that dimension.
  */
 create function sfp._application_token_json(t sfp.application_tokens) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return jsonb_build_object(
     'id', (_application_token_json.t).id,
     'name', (_application_token_json.t).name,
     'created_by', (_application_token_json.t).created_by,
@@ -75,7 +77,8 @@ as $$
       from sfp.application_token_projects tp join sfp.projects p on p.id = tp.project_id
       where tp.token_id = (_application_token_json.t).id), '[]'::jsonb) end,
     'providers', to_jsonb((_application_token_json.t).providers)
-  )
+  );
+end;
 $$;
 
 /**

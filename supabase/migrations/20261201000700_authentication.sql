@@ -31,11 +31,14 @@ $$;
  */
 create function sfp._refused(refusal text, token_id uuid default null, token_name text default null)
 returns sfp.actor
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select row(case when _refused.token_id is null then 'anonymous' else 'application' end,
-             null, null, null, _refused.token_id, _refused.token_name, _refused.refusal, null, null)::sfp.actor
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return row(case when _refused.token_id is null then 'anonymous' else 'application' end,
+             null, null, null, _refused.token_id, _refused.token_name, _refused.refusal, null, null)::sfp.actor;
+end;
 $$;
 
 /**

@@ -107,27 +107,6 @@ end;
 $$;
 
 /**
- * Raises SFL01 when this session would log bind parameters or function arguments. The
- * message names the settings at fault: it reaches the service role and the server's own log;
- * the Edge Functions answer their clients with a message that names none.
- * Callers: sfp_api.guard_log_safety.
- */
-create function sfp._require_log_safe() returns void
-language plpgsql stable
-set search_path = ''
-as $$
-declare
-  v_problems text[] := sfp._log_exposures();
-begin
-  if cardinality(v_problems) > 0 then
-    raise exception using errcode = 'SFL01',
-      message = format('Credential operations are disabled: the database server would write statement parameters to its log (%s). Turn that logging off, or set log_parameter_max_length = 0, log_parameter_max_length_on_error = 0 and pgaudit.log_parameter = off.',
-                       array_to_string(v_problems, ', '));
-  end if;
-end;
-$$;
-
-/**
  * Raises SFL02 unless sfp_api.guard_log_safety() ran earlier in this transaction. Callers:
  * every function that receives a key ring or a secret. It cannot keep the statement out of
  * the log (that is the guard's job, before the statement is sent); it stops a statement that
@@ -173,9 +152,10 @@ grant execute on function sfp_api.log_settings_check() to service_role;
  * The check a trusted caller runs before sending a key ring or a secret. It is pipelined in
  * one network write with the statement that carries it, inside one explicit transaction:
  *   begin; select sfp_api.guard_log_safety(); select <the call>; commit
- * When this session would log bind parameters it raises SFL01, the transaction is aborted,
- * and PostgreSQL refuses the next statement at Bind, before reading its parameters: the
- * key or secret is never run, logged or kept. (A guard in the same statement would come too
+ * When this session would log bind parameters it raises SFL01 (naming the settings at fault,
+ * from sfp._log_exposures), the transaction is aborted, and PostgreSQL refuses the next
+ * statement at Bind, before reading its parameters: the key or secret is never run, logged or
+ * kept. (A guard in the same statement would come too
  * late: log_statement = all logs a statement before anything in it runs.) Any other failure
  * of the guard stops the call the same way. It marks the transaction as guarded; the
  * functions that take a key or a secret refuse to work in a transaction without the mark
@@ -186,8 +166,16 @@ language plpgsql volatile
 security definer
 set search_path = ''
 as $$
+declare
+  v_problems text[] := sfp._log_exposures();
 begin
-  perform sfp._require_log_safe();
+  -- The message names the settings at fault: it reaches the service role and the server's own
+  -- log; the Edge Functions answer their clients with a message that names none.
+  if cardinality(v_problems) > 0 then
+    raise exception using errcode = 'SFL01',
+      message = format('Credential operations are disabled: the database server would write statement parameters to its log (%s). Turn that logging off, or set log_parameter_max_length = 0, log_parameter_max_length_on_error = 0 and pgaudit.log_parameter = off.',
+                       array_to_string(v_problems, ', '));
+  end if;
   -- The mark sfp._require_guard looks for, gone when the transaction ends.
   perform set_config('sfp.guarded', 'on', true);
 end;

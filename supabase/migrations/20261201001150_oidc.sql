@@ -268,10 +268,12 @@ $$;
  * deleted) and its providers (null: not limited).
  */
 create function sfp._oidc_policy_json(p sfp.oidc_policies) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return jsonb_build_object(
     'id', (_oidc_policy_json.p).id,
     'name', (_oidc_policy_json.p).name,
     'issuer', (_oidc_policy_json.p).issuer,
@@ -286,7 +288,8 @@ as $$
     'providers', to_jsonb((_oidc_policy_json.p).providers),
     'created_by', (_oidc_policy_json.p).created_by,
     'created_at', (_oidc_policy_json.p).created_at
-  )
+  );
+end;
 $$;
 
 /**

@@ -145,10 +145,13 @@ grant execute on function sfp_api.seal_audit_log(integer) to service_role;
  * An audit row as the API shows it (the hash as hex).
  */
 create function sfp._audit_json(a sfp.audit_log) returns jsonb
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select to_jsonb(_audit_json.a) - 'row_hash' || jsonb_build_object('row_hash', encode((_audit_json.a).row_hash, 'hex'))
+begin
+  -- plpgsql, not sql: planned once per session, not on every call (docs/performance.md).
+  return to_jsonb(_audit_json.a) - 'row_hash' || jsonb_build_object('row_hash', encode((_audit_json.a).row_hash, 'hex'));
+end;
 $$;
 
 /**
@@ -375,7 +378,7 @@ begin
   v_previous := coalesce(v_anchor.chain_hash, '\x'::bytea);
   v_expected_seq := coalesce(v_anchor.seq, 0);
   for v_link in
-    select c.seq, c.audit_id, c.chain_hash, a.id as row_id, a.row_hash, to_jsonb(a) as row_json
+    select c.seq, c.audit_id, c.chain_hash, a.id as row_id, a.row_hash, a as row_
     from sfp.audit_chain c left join sfp.audit_log a on a.id = c.audit_id
     order by c.seq
   loop
@@ -383,7 +386,7 @@ begin
     v_broken := case
       when v_link.seq <> v_expected_seq then jsonb_build_object('reason', 'sequence gap')
       when v_link.row_id is null then jsonb_build_object('reason', 'row missing')
-      when v_link.row_hash is distinct from sfp._audit_row_hash(v_link.row_json) then jsonb_build_object('reason', 'row changed')
+      when v_link.row_hash is distinct from sfp._audit_row_hash(v_link.row_) then jsonb_build_object('reason', 'row changed')
       when v_link.chain_hash <> extensions.digest(
              v_previous || coalesce(v_link.row_hash, extensions.digest('unhashed row', 'sha256')) || int8send(v_link.audit_id),
              'sha256')
