@@ -76,7 +76,7 @@ export function auditCredentialRequests(services: Services): MiddlewareHandler<A
         oidc: undefined,
         // The lookup id (the token's public part) finds the row; the fingerprint proves it.
         [`${kind}_lookup_id`]: caller.lookupId,
-        [`${kind}_fingerprint`]: await applicationFingerprint(caller.tokenHash),
+        [`${kind}_fingerprint`]: applicationFingerprint(caller.tokenHash),
       }
       : { ...context };
     return await auditRow(c, outcome, message, filter, auditContext, {}) === "unknown_token";

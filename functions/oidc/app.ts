@@ -1,4 +1,5 @@
 import { createFunctionApp, type Services } from "../_shared/app.ts";
+import { sha256Hex } from "../_shared/auth.ts";
 import { jsonb, type Sql } from "../_shared/database.ts";
 import { ApiError, errorBody } from "../_shared/errors.ts";
 import { on } from "../_shared/openapi.ts";
@@ -23,16 +24,11 @@ import { inspect, verifyOidcToken } from "./verify.ts";
  * that it never reaches the database: SQL gets its lookup id (the first 16 of the 64) and
  * its hex SHA-256, as sfp._authenticate_oidc later compares them.
  */
-export async function newAccessToken(): Promise<{ token: string; lookupId: string; tokenHash: string }> {
+export function newAccessToken(): { token: string; lookupId: string; tokenHash: string } {
   const random = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(48))))
     .replaceAll("+", "-").replaceAll("/", "_");
   const token = `sfp_oidc_${random}`;
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
-  return {
-    token,
-    lookupId: random.slice(0, 16),
-    tokenHash: Array.from(hash, (byte) => byte.toString(16).padStart(2, "0")).join(""),
-  };
+  return { token, lookupId: random.slice(0, 16), tokenHash: sha256Hex(token) };
 }
 
 /**
@@ -101,7 +97,7 @@ export function createOidcApp(services: Services) {
         );
         throw new ApiError(401, message);
       }
-      const access = await newAccessToken();
+      const access = newAccessToken();
       const [row] = await db.query((sql) =>
         sql<{ result: Omit<OidcAccessToken, "access_token"> & { outcome: string; message?: string } }[]>`select
               sfp_api.exchange_oidc_token(claims => ${jsonb(sql, claims)}::jsonb, lookup_id => ${access.lookupId}::text,
