@@ -108,9 +108,9 @@ declare
   v_hash bytea;
   v_seq bigint;
   v_sealed integer := 0;
-  v_seqs bigint[] := '{}';
-  v_ids bigint[] := '{}';
-  v_hashes bytea[] := '{}';
+  v_seqs bigint[] := '{}'::bigint[];
+  v_ids bigint[] := '{}'::bigint[];
+  v_hashes bytea[] := '{}'::bytea[];
 begin
   if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('sfp.audit_chain')) then
     return jsonb_build_object('sealed', 0, 'busy', true);
