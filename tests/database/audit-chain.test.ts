@@ -204,9 +204,10 @@ describe("an intact log", () => {
     });
   });
 
-  it("each row's hash is computed at insert from its content, whatever the session's time zone", async () => {
+  it("each row's hash is computed at insert from its content, whatever the session's time zone and date style", async () => {
     await stack.sql.begin(async (tx) => {
       await tx`set local timezone = 'America/New_York'`;
+      await tx`set local datestyle = 'SQL, DMY'`;
       await tx`select sfp_api.create_project(identifier => 'acme/tz', remote_url => 'https://github.com/acme/tz')`;
     });
 
