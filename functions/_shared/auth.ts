@@ -10,6 +10,7 @@ import {
 } from "jose";
 import type { Config } from "./config.ts";
 import { ApiError } from "./errors.ts";
+import { TokenExpired, VerifiedTokens } from "./verified-tokens.ts";
 
 /**
  * Who sent a request, once its bearer token is verified (as far as it can be here).
@@ -46,6 +47,7 @@ export function createAuthenticator(config: Config): Authenticate {
     ? createRemoteJWKSet(new URL("/auth/v1/.well-known/jwks.json", config.supabaseUrl))
     : undefined;
   const serviceKeyDigest = config.serviceRoleKey ? digest(config.serviceRoleKey) : undefined;
+  const verified = new VerifiedTokens();
 
   return async (authorization) => {
     const token = /^Bearer ([^\s]+)$/i.exec(authorization?.trim() ?? "")?.[1];
@@ -65,7 +67,7 @@ export function createAuthenticator(config: Config): Authenticate {
       return { kind: "service" };
     }
 
-    const claims = await verifyJwt(token, secret, jwks);
+    const claims = await verifyJwt(token, secret, jwks, verified);
     if (claims.role === "service_role") return { kind: "service" };
     if (claims.role === "authenticated" && typeof claims.sub === "string" && UUID.test(claims.sub)) {
       // A Supabase Auth access token is issued for the "authenticated" audience.
@@ -81,7 +83,15 @@ async function verifyJwt(
   token: string,
   secret: Promise<CryptoKey> | undefined,
   jwks: JWTVerifyGetKey | undefined,
+  verified: VerifiedTokens,
 ): Promise<JWTPayload> {
+  try {
+    const known = verified.claims(token);
+    if (known) return known;
+  } catch (error) {
+    if (error instanceof TokenExpired) throw new ApiError(401, "Invalid token: expired");
+    throw error;
+  }
   let alg: string | undefined;
   try {
     alg = decodeProtectedHeader(token).alg;
@@ -91,7 +101,10 @@ async function verifyJwt(
   try {
     // Every token must expire: one without `exp` would be valid forever.
     if (alg === "HS256" && secret) {
-      return (await jwtVerify(token, await secret, { algorithms: ["HS256"], requiredClaims: ["exp"] })).payload;
+      const { payload } = await jwtVerify(token, await secret, { algorithms: ["HS256"], requiredClaims: ["exp"] });
+      // HS256 only: its one key lives as long as the process. A JWKS key can be withdrawn.
+      verified.remember(token, payload);
+      return payload;
     }
     if (alg && alg !== "HS256" && alg !== "none" && jwks) {
       return (await jwtVerify(token, jwks, { algorithms: ["RS256", "ES256", "EdDSA"], requiredClaims: ["exp"] }))

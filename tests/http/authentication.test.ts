@@ -15,6 +15,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokenExpired, VerifiedTokens } from "../../functions/_shared/verified-tokens.ts";
 import { userToken } from "../../stack/tokens.ts";
 import { countStored, createIntegration, createProject, expectError } from "../support/http.ts";
 import {
@@ -207,6 +208,40 @@ describe("requests without a valid bearer token answer 401", () => {
       .sign(privateKey);
     const response = await stack.api("GET", "/projects", { token });
     expectError(response, 401, "Invalid token: no verification key configured for algorithm ES256");
+  });
+});
+
+describe("a token verified before is still checked on every use (the functions keep verified HS256 tokens)", () => {
+  it("answers until its exp passes, then 401 expired, though it verified before", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = await userToken(stack.jwtSecret, stack.owner, exp);
+    expect((await stack.api("GET", "/integrations", { token: shortLived })).status).toBe(200);
+    expect((await stack.api("GET", "/integrations", { token: shortLived })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 50));
+    expectError(await stack.api("GET", "/integrations", { token: shortLived }), 401, TOKEN_EXPIRED);
+  });
+
+  it("a token one character away from a verified one in its signature is verified in full: 401", async () => {
+    const token = await userToken(stack.jwtSecret, stack.owner);
+    expect((await stack.api("GET", "/integrations", { token })).status).toBe(200);
+    const [header, payload, signature] = token.split(".");
+    const middle = Math.floor(signature.length / 2);
+    const altered = signature.slice(0, middle) + (signature[middle] === "A" ? "B" : "A") + signature.slice(middle + 1);
+    expectError(await stack.api("GET", "/integrations", { token: `${header}.${payload}.${altered}` }), 401, UNVERIFIED);
+  });
+
+  it("keeps at most its limit of tokens, the oldest leaving first, and never one without exp", () => {
+    const tokens = new VerifiedTokens(2);
+    const now = 1_000;
+    tokens.remember("a", { exp: now + 60 });
+    tokens.remember("b", { exp: now + 60 });
+    tokens.remember("c", { exp: now + 60 });
+    tokens.remember("d", {});
+    expect([tokens.size, tokens.claims("a", now), tokens.claims("b", now), tokens.claims("c", now)])
+      .toEqual([2, undefined, { exp: now + 60 }, { exp: now + 60 }]);
+    expect(tokens.claims("d", now)).toBeUndefined();
+    expect(() => tokens.claims("b", now + 60)).toThrow(TokenExpired);
+    expect(tokens.size).toBe(1);
   });
 });
 
