@@ -155,11 +155,10 @@ grant execute on function sfp_api.log_settings_check() to service_role;
  * When this session would log bind parameters it raises SFL01 (naming the settings at fault,
  * from sfp._log_exposures), the transaction is aborted, and PostgreSQL refuses the next
  * statement at Bind, before reading its parameters: the key or secret is never run, logged or
- * kept. (A guard in the same statement would come too
- * late: log_statement = all logs a statement before anything in it runs.) Any other failure
- * of the guard stops the call the same way. It marks the transaction as guarded; the
- * functions that take a key or a secret refuse to work in a transaction without the mark
- * (SFL02). Callers: service_role. Cost: a few setting reads.
+ * kept. (A guard in the same statement would come too late: log_statement = all logs a
+ * statement before anything in it runs.) Any other failure of the guard stops the call the
+ * same way. It marks the transaction as guarded; the functions that take a key or a secret
+ * refuse to work in a transaction without the mark (SFL02). Callers: service_role. Cost: a few setting reads.
  */
 create function sfp_api.guard_log_safety() returns void
 language plpgsql volatile

@@ -107,7 +107,6 @@ declare
   v_row record;
   v_hash bytea;
   v_seq bigint;
-  v_sealed integer := 0;
   v_seqs bigint[] := '{}'::bigint[];
   v_ids bigint[] := '{}'::bigint[];
   v_hashes bytea[] := '{}'::bytea[];
@@ -145,9 +144,8 @@ begin
   -- in bursts that delayed the requests running beside the sealer (docs/performance.md).
   insert into sfp.audit_chain (seq, audit_id, chain_hash)
   select * from unnest(v_seqs, v_ids, v_hashes);
-  v_sealed := cardinality(v_ids);
 
-  return jsonb_build_object('sealed', v_sealed, 'head_seq', v_seq, 'head_hash', encode(v_hash, 'hex'));
+  return jsonb_build_object('sealed', cardinality(v_ids), 'head_seq', v_seq, 'head_hash', encode(v_hash, 'hex'));
 end;
 $$;
 revoke all on function sfp_api.seal_audit_log(integer) from public, anon, authenticated;
