@@ -17,17 +17,27 @@ returns setof sfp.integrations
 language plpgsql stable
 rows 4
 set search_path = ''
+set plan_cache_mode = 'force_generic_plan'
+set enable_seqscan = off
 as $$
 begin
   -- plpgsql, not sql: a sql function with a SET clause is planned again on every call,
   -- a plpgsql one keeps its plan for the session (this is the hot path of every read).
   -- rows 4 (a read resolves a few): the caller's join then looks each credential version up
   -- by its key instead of hashing the whole table (measured: 9 us less per read).
+  -- One plan for every call, whatever the statistics say (force_generic_plan), and that plan
+  -- finds the project's rows through its index (no sequential scan: a read touches a handful
+  -- of rows) and looks each of its integrations up by its key (the lateral subquery, kept
+  -- apart by offset 0, cannot become a hash join). Left to choose, PostgreSQL judged the
+  -- generic plan by the average project: with one project holding thousands of integrations
+  -- it hashed or scanned whole tables, or planned anew on every read (docs/performance.md).
   return query
     with scoped as (
       select i.*
       from sfp.integration_projects ip
-      join sfp.integrations i on i.id = ip.integration_id
+      cross join lateral (
+        select * from sfp.integrations i1 where i1.id = ip.integration_id offset 0
+      ) i
       where _resolve_integrations.project_id is not null
         and ip.project_id = _resolve_integrations.project_id
         and (_resolve_integrations.provider is null or i.provider = _resolve_integrations.provider)
