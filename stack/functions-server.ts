@@ -24,6 +24,10 @@ export async function startFunctionsServer(
     "--allow-env",
     "--allow-read",
     "--allow-sys",
+    // Deno 2 still aborts every request's signal once its response is sent (legacy behaviour),
+    // building a DOMException per request; nothing here reads request.signal. Opting out took
+    // the HTTP read at 8 clients from about 1,710 to 1,760 requests/s (docs/performance.md).
+    "--unstable-no-legacy-abort",
     "--config",
     join(PROJECT_ROOT, "deno.json"),
     join(PROJECT_ROOT, "functions", "_local", "serve.ts"),
