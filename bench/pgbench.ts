@@ -12,9 +12,12 @@ import { type LoadResult, percentile } from "./stats.ts";
  * second connection phase. Throughput, p50 and p99 come from the log, not from pgbench's
  * summary, so that all three cover the same window.
  *
- * Always `-n` (no vacuum of pgbench's own tables, which do not exist here) and `-M extended`
- * (each :variable travels as a bind parameter, as the server's parameters do; and
- * \startpipeline needs it).
+ * Always `-n` (no vacuum of pgbench's own tables, which do not exist here) and `-M prepared`:
+ * each statement is parsed and planned once per connection and each :variable travels as a
+ * bind parameter, as postgres.js sends the server's statements (named prepared statements);
+ * \startpipeline needs the extended protocol too. With `-M extended` every statement was
+ * parsed and planned again on every transaction, which cost floor (b) far more than the read
+ * (docs/performance.md).
  */
 export interface Connection {
   host: string;
@@ -33,7 +36,7 @@ export interface PgbenchRun {
   script: string;
   clients: number;
   connection: Connection;
-  /** -D name=value: sent as bind parameters by -M extended. */
+  /** -D name=value: sent as bind parameters by -M prepared. */
   variables?: Record<string, string>;
   warmup: number;
   seconds: number;
@@ -47,7 +50,7 @@ export async function runPgbench(pgbench: string, run: PgbenchRun): Promise<Load
   const prefix = join(run.logDir, run.name.replace(/[^A-Za-z0-9_-]/g, "_"));
   const args = [
     "-n",
-    "-M", "extended",
+    "-M", "prepared",
     "-c", String(run.clients),
     "-j", String(Math.min(run.clients, 2)),
     "-T", String(Math.ceil(run.warmup + run.seconds)),
