@@ -42,6 +42,7 @@ create index audit_log_action_idx on sfp.audit_log (action, id);
 create index audit_log_project_idx on sfp.audit_log (project, id) where project is not null;
 create index audit_log_actor_idx on sfp.audit_log (actor_id, id) where actor_id is not null;
 create index audit_log_token_idx on sfp.audit_log (actor_token_id, id) where actor_token_id is not null;
+create index audit_log_actor_email_idx on sfp.audit_log (lower(actor_email), id) where actor_email is not null;
 create index audit_log_integrations_idx on sfp.audit_log using gin (integration_ids);
 
 /**

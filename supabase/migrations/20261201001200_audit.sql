@@ -190,6 +190,8 @@ declare
   v_items jsonb;
   v_last bigint;
   v_count integer;
+  v_branches text[];
+  v_others text;
 begin
   perform sfp._require_role(v_actor, 'owner');
   if jsonb_typeof(v_filters) <> 'object' then
@@ -219,25 +221,45 @@ begin
     raise exception using errcode = '22023', message = 'from and to must be ISO 8601 timestamps';
   end;
 
-  with page as (
-    select a.* from sfp.audit_log a
-    where (list_audit_log.before_id is null or a.id < list_audit_log.before_id)
-      and (v_actor_filter is null or a.actor_id = v_actor_uuid or a.actor_token_id = v_actor_uuid
-           or lower(a.actor_email) = lower(v_actor_filter))
-      and (not v_filters ? 'action' or a.action = v_filters ->> 'action')
-      and (v_integration is null or a.integration_ids @> array[v_integration])
-      and (not v_filters ? 'project' or a.project = v_filters ->> 'project')
-      and (not v_filters ? 'outcome' or a.outcome = v_filters ->> 'outcome')
-      and (v_from is null or a.occurred_at >= v_from)
-      and (v_to is null or a.occurred_at < v_to)
-    order by a.id desc
-    limit list_audit_log.page_size + 1 -- one more, to know whether another page follows
-  ), shown as (
-    select * from page order by page.id desc limit list_audit_log.page_size
-  )
-  select coalesce(jsonb_agg(sfp._audit_json(shown) order by shown.id desc), '[]'::jsonb), min(shown.id),
-         (select count(*) from page)
-  into v_items, v_last, v_count from shown;
+  -- The actor filter names a user id, a token id or an email: three columns, an index each.
+  -- One OR over them is served by no index, and PostgreSQL walked the log backwards until a
+  -- page was full: for an actor with few rows among millions, most of the log. Instead, one
+  -- branch per column, each read newest first through its index and cut at a page, merged;
+  -- the branches exclude each other, so no row comes twice. The other filters apply inside
+  -- every branch, so the statement is assembled from one text of them and constant branch
+  -- texts (every value is a bind parameter), and planned for these values (EXECUTE), so that
+  -- each filter can use its index.
+  v_branches := case
+    when v_actor_filter is null then array['true']
+    when v_actor_uuid is null then array['lower(a.actor_email) = lower($7)']
+    else array['a.actor_id = $6',
+               'a.actor_token_id = $6 and a.actor_id is distinct from $6',
+               'lower(a.actor_email) = lower($7) and a.actor_id is distinct from $6 and a.actor_token_id is distinct from $6']
+  end;
+  v_others := $q$($1::bigint is null or a.id < $1::bigint)
+      and (not $2::jsonb ? 'action' or a.action = $2::jsonb ->> 'action')
+      and ($3::uuid is null or a.integration_ids @> array[$3::uuid])
+      and (not $2::jsonb ? 'project' or a.project = $2::jsonb ->> 'project')
+      and (not $2::jsonb ? 'outcome' or a.outcome = $2::jsonb ->> 'outcome')
+      and ($4::timestamptz is null or a.occurred_at >= $4::timestamptz)
+      and ($5::timestamptz is null or a.occurred_at < $5::timestamptz)$q$;
+  execute format($q$
+    with page as (
+      select m.* from (%s) m
+      order by m.id desc
+      limit $8 + 1 -- one more, to know whether another page follows
+    ), shown as (
+      select * from page order by page.id desc limit $8
+    )
+    select coalesce(jsonb_agg(sfp._audit_json(shown) order by shown.id desc), '[]'::jsonb), min(shown.id),
+           (select count(*) from page)
+    from shown$q$,
+    (select string_agg(format('(select a.* from sfp.audit_log a where %s and %s order by a.id desc limit $8 + 1)',
+                              b, v_others), ' union all ')
+     from unnest(v_branches) as b))
+  into v_items, v_last, v_count
+  using list_audit_log.before_id, v_filters, v_integration, v_from, v_to, v_actor_uuid, v_actor_filter,
+        list_audit_log.page_size;
 
   return jsonb_build_object('items', v_items,
     'next_cursor', case when v_count > list_audit_log.page_size then v_last end);

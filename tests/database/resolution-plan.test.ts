@@ -20,11 +20,11 @@
  * Seq Scan of integrations; with the lateral lookup but sequential scans allowed it filtered
  * the whole of integration_projects.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import { expect, it } from "vitest";
-import { databaseUrl } from "../../stack/addresses.ts";
 import { guarded } from "../support/guarded.ts";
 import { githubRead, jira1, pat1 } from "../support/integrations.ts";
+import { describeNode, type ExplainedStatement, explainedStatements, explainHere, explainingSession, nodesOf, type PlanNode } from "../support/plans.ts";
 import { useTestStack } from "../support/test-stack.ts";
 import { contextFor, createIntegration, createProject } from "./rpc.ts";
 
@@ -36,35 +36,6 @@ const OTHER = "acme/other";
 const BIG_PROJECT_SIZE = 3_000;
 // More than the five custom plans after which plpgsql's plan cache compares them with the generic one.
 const READS = 8;
-
-/** A node of a plan as EXPLAIN (FORMAT JSON) writes it: the fields these checks read. */
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Index Cond"?: string;
-  "Recheck Cond"?: string;
-  Filter?: string;
-  Plans?: PlanNode[];
-}
-
-interface ExplainedStatement {
-  "Query Text": string;
-  Plan: PlanNode;
-}
-
-/** Every node of a plan, depth first (init plans, subplans and CTEs are among the children). */
-function nodesOf(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-}
-
-/** The statements auto_explain printed (log_format json): "duration: 0.123 ms  plan:\n{...}". */
-function explainedStatements(notices: postgres.Notice[]): ExplainedStatement[] {
-  return notices
-    .map((notice) => String(notice.message))
-    .filter((message) => /^duration: [\d.]+ ms\s+plan:\n\{/.test(message))
-    .map((message) => JSON.parse(message.slice(message.indexOf("{"))) as ExplainedStatement);
-}
 
 /** The resolution statement among them: the scoped CTE over sfp.integration_projects. */
 function resolutionPlan(statements: ExplainedStatement[]): PlanNode {
@@ -108,20 +79,8 @@ it("a read of a one-integration project keeps the generic plan, which looks inte
 
   // A session of its own: the plan cache belongs to the session, and so do the notices.
   const notices: postgres.Notice[] = [];
-  const session = postgres(databaseUrl(stack.server.superuserUrl, stack.database), {
-    max: 1,
-    onnotice: (notice) => notices.push(notice),
-  });
+  const session = await explainingSession(stack, notices);
   try {
-    await session`load 'auto_explain'`;
-    // The resolution is a statement inside get_credentials.
-    await session`set auto_explain.log_nested_statements = on`;
-    await session`set auto_explain.log_format = 'json'`;
-    // Plans can hold a key ring as a constant: they go to this client, never to the server's log.
-    await session`set auto_explain.log_level = 'notice'`;
-    await session`set client_min_messages = 'notice'`;
-    await session`set log_min_messages = 'warning'`;
-
     let lastRead: ExplainedStatement[] = [];
     for (let read = 1; read <= READS; read++) {
       notices.length = 0;
@@ -129,7 +88,7 @@ it("a read of a one-integration project keeps the generic plan, which looks inte
       // refuses a session that prints plans, so they are turned on after it, for this
       // transaction only, and only a superuser may turn them on.
       const result = await guarded(session, async (tx) => {
-        await tx`set local auto_explain.log_min_duration = 0`;
+        await explainHere(tx);
         const [row] = await tx`select sfp_api.get_credentials(
             provider => 'github', project => ${SMALL},
             context => ${tx.json(contextFor(stack.owner))}::jsonb,
@@ -142,8 +101,7 @@ it("a read of a one-integration project keeps the generic plan, which looks inte
 
     const plan = resolutionPlan(lastRead);
     const nodes = nodesOf(plan);
-    const described = nodes.map((node) => [node["Node Type"], node["Relation Name"]].filter(Boolean).join(" on "));
-    expect(described.filter((node) => node === "Hash Join" || node.startsWith("Seq Scan"))).toEqual([]);
+    expect(nodes.map(describeNode).filter((node) => node === "Hash Join" || node.startsWith("Seq Scan"))).toEqual([]);
     // An index scan or a bitmap index scan: either reads only the small project's entries.
     expect(nodes).toContainEqual(expect.objectContaining({
       "Index Name": "integration_projects_project_idx",
