@@ -13,7 +13,6 @@ export interface PlanNode {
   "Node Type": string;
   "Relation Name"?: string;
   "Index Name"?: string;
-  "Scan Direction"?: string;
   "Index Cond"?: string;
   "Recheck Cond"?: string;
   Filter?: string;
