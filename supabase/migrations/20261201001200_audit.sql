@@ -225,11 +225,10 @@ begin
   -- With one OR over them the plan hung on PostgreSQL's guess of the actor's share of the log,
   -- and it walked the log backwards until a page was full: for an actor with few rows among
   -- millions, most of the log. Instead, one branch per column, each read newest first through
-  -- its index and cut at a page, merged;
-  -- the branches exclude each other, so no row comes twice. The other filters apply inside
-  -- every branch, so the statement is assembled from one text of them and constant branch
-  -- texts (every value is a bind parameter), and planned for these values (EXECUTE), so that
-  -- each filter can use its index.
+  -- its index and cut at a page, merged; the branches exclude each other, so no row comes
+  -- twice. The other filters apply inside every branch, so the statement is assembled from one
+  -- text of them and constant branch texts (every value is a bind parameter), and planned for
+  -- these values (EXECUTE), so that each filter can use its index.
   v_branches := case
     when v_actor_filter is null then array['true']
     when v_actor_uuid is null then array['lower(a.actor_email) = lower($7)']
