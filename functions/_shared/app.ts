@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { getPath } from "hono/utils/url";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Authenticate, Caller } from "./auth.ts";
 import type { Config } from "./config.ts";
@@ -22,7 +23,14 @@ export interface Services {
 }
 
 export type AppEnv = {
-  Bindings: { remoteAddr?: string };
+  Bindings: {
+    remoteAddr?: string;
+    /**
+     * The path under the function (`/<name>/...`), when the server that hands the request over
+     * serves the function under another prefix (the local server: /sfp/api/<name>/...).
+     */
+    path?: string;
+  };
   Variables: {
     caller: Caller;
     requestId: string;
@@ -62,7 +70,11 @@ export interface FunctionAppOptions {
 }
 
 export function createFunctionApp(name: string, services: Services, options: FunctionAppOptions = {}): Hono<AppEnv> {
-  const app = new Hono<AppEnv>().basePath(`/${name}`);
+  // Routed by the path the server hands over, if any, else by the request's own: the local
+  // server passes the original request with its path under the function rather than building
+  // a new Request per request (docs/performance.md).
+  const app = new Hono<AppEnv>({ getPath: (request, options) => options?.env?.path ?? getPath(request) })
+    .basePath(`/${name}`);
 
   app.use("*", async (c, next) => {
     const requestId = requestIdOf(c.req.header("x-request-id"));
@@ -93,7 +105,7 @@ export function createFunctionApp(name: string, services: Services, options: Fun
     await next();
   });
 
-  app.notFound((c) => c.json(errorBody(404, `Cannot ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.notFound((c) => c.json(errorBody(404, `Cannot ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {
     const known = error instanceof ApiError ? error : apiErrorFromDatabase(error);
     if (known) {

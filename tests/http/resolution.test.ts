@@ -228,6 +228,14 @@ describe("the /functions/v1 prefix", () => {
     expect(viaFunctions.body).toEqual(viaSfp.body);
     expect(viaFunctions.body.identifier).toBe("acme/core");
   });
+
+  it("answers a path no route of a known function takes with the path under the function, under either prefix", async () => {
+    for (const prefix of ["/functions/v1", "/sfp/api"] as const) {
+      const response = await stack.api("GET", "/health/nowhere/%7Eat-all", { token: stack.owner.token, prefix });
+      expect(response.status).toBe(404);
+      expect(response.body).toEqual({ statusCode: 404, message: "Cannot GET /health/nowhere/~at-all", error: "Not Found" });
+    }
+  });
 });
 
 describe("snake_case request fields", () => {
