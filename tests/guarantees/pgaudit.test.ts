@@ -134,11 +134,12 @@ describe.skipIf(!availability.ok)("pgaudit and auto_explain keep keys, secrets a
 
       const created = await keeping.api("POST", "/integrations", { token: keeping.owner.token, body: jiraIntegration(canary) });
       expectError(created, 503, LOG_GUARD_REFUSED);
-      for (let i = 0; i < 4; i++) {
-        // Every lane of the server's pool (4), each on its first request after the reload.
-        const read = await keeping.api("GET", "/integrations/credentials?provider=jira", { token: keeping.owner.token });
-        expectError(read, 503, LOG_GUARD_REFUSED);
-      }
+      // Four at once, so that they spread over the server's pool (4 lanes; one after another
+      // they would all take its first idle one): the lane that served before the reload and
+      // lanes opened after it.
+      const reads = await Promise.all(Array.from({ length: 4 }, () =>
+        keeping.api("GET", "/integrations/credentials?provider=jira", { token: keeping.owner.token })));
+      for (const read of reads) expectError(read, 503, LOG_GUARD_REFUSED);
       const byApplication = await keeping.api("GET", "/integrations/credentials?provider=jira", { token: before.token });
       expectError(byApplication, 503, LOG_GUARD_REFUSED);
 
@@ -288,11 +289,11 @@ describe.skipIf(!availability.ok)("pgaudit and auto_explain keep keys, secrets a
         body: { ...jiraIntegration(canary), isGlobal: false, projects: ["acme/core"] },
       });
       expect(created.status).toBe(201);
-      for (let i = 0; i < 4; i++) {
-        // Every lane of the server's pool.
-        const read = await hiding.api("GET", "/integrations/credentials?provider=jira&project=acme/core", {
-          token: hiding.owner.token,
-        });
+      // Four at once, so that they spread over the server's pool (one after another they would
+      // all take its first idle lane).
+      const reads = await Promise.all(Array.from({ length: 4 }, () =>
+        hiding.api("GET", "/integrations/credentials?provider=jira&project=acme/core", { token: hiding.owner.token })));
+      for (const read of reads) {
         expect(read.status).toBe(200);
         expect(read.body[0].credentials.api_token).toBe(canary);
       }

@@ -1,0 +1,67 @@
+/**
+ * How the functions spread their calls over their pool of database connections (its lanes,
+ * functions/_shared/database.ts): each call takes the lane with the fewest calls in flight,
+ * the first among equals. Requests that come one after another therefore run on one
+ * connection, whose backend stays warm (docs/performance.md), and a call held up on one lane
+ * does not hold up a request that comes meanwhile.
+ */
+import { expect, it } from "vitest";
+import { githubRead, integrationCalls, pat1 } from "../support/integrations.ts";
+import { useTestStack } from "../support/test-stack.ts";
+
+const stack = useTestStack(); // SFP_DB_POOL_SIZE: its default, 4 lanes
+const { createProject, createGithubPat, patch, read, waitForLockWaiters } = integrationCalls(stack);
+
+/** The functions' connections to this file's database opened since `since` (the database's clock). */
+async function functionsConnections(since: Date): Promise<number> {
+  const [{ count }] = await stack.sql<{ count: number }[]>`
+    select count(*)::int as count from pg_stat_activity
+    where datname = current_database() and application_name = 'sfp-integrations' and backend_start > ${since}`;
+  return count;
+}
+
+it("runs requests that come one after another on one connection", async () => {
+  const [{ since }] = await stack.sql<{ since: Date }[]>`select now() as since`;
+  await stack.restartFunctions(); // no lane connected yet
+  await createProject("acme/core");
+  const id = await createGithubPat(pat1, { projects: ["acme/core"] });
+  for (let i = 0; i < 8; i++) {
+    const answer = await read("?provider=github&project=acme/core");
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual([githubRead(id, pat1)]);
+  }
+  expect(await functionsConnections(since)).toBe(1);
+});
+
+it("answers a read on another connection while a change waits for a lock on the first", async () => {
+  await createProject("acme/core");
+  const id = await createGithubPat(pat1, { projects: ["acme/core"] });
+  const [{ since }] = await stack.sql<{ since: Date }[]>`select now() as since`;
+  await stack.restartFunctions();
+
+  const locked = await stack.sql.reserve();
+  try {
+    await locked`begin`;
+    await locked`select 1 from sfp.integrations where id = ${id} for update`;
+    const change = patch(id, { config: { note: "after the lock" } });
+    await waitForLockWaiters(1);
+
+    const answer = await read("?provider=github&project=acme/core");
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual([githubRead(id, pat1)]);
+    expect(await functionsConnections(since)).toBe(2);
+    // The change is still waiting: the read did not queue behind it.
+    const [{ waiting }] = await stack.sql<{ waiting: number }[]>`
+      select count(*)::int as waiting from pg_stat_activity
+      where datname = current_database() and application_name = 'sfp-integrations' and wait_event_type = 'Lock'`;
+    expect(waiting).toBe(1);
+
+    await locked`commit`;
+    const changed = await change;
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ id, config: { note: "after the lock" } });
+  } finally {
+    await locked`rollback`.catch(() => {});
+    locked.release();
+  }
+});
