@@ -21,7 +21,7 @@ import { withNeededKeys } from "./keyring.ts";
  *
  * Pipelining onto one connection needs a connection of our own: each lane is a postgres.js
  * client with exactly one connection (so an explicit BEGIN is allowed). A call takes a free
- * lane (the one with the fewest calls in flight, in turn among equals), so that a request
+ * lane (the one with the fewest calls in flight, the first among equals), so that a request
  * never queues behind a slow one while another lane sits idle.
  */
 export type Sql = postgres.Sql;
@@ -167,9 +167,9 @@ export class Database {
 
   /**
    * The lane with the fewest calls in flight; among equals, the first. Not the next in turn:
-   * each lane is a PostgreSQL backend with its own caches, and one kept busy answers a read
-   * with less CPU than eight taking turns (measured at 1 client: about 820 instead of 1,040 us
-   * of database CPU and 570 instead of 720 us of the functions' per read; docs/performance.md).
+   * one backend kept busy answers a read with less CPU than eight taking turns (measured at 1
+   * client: about 820 instead of 1,040 us of database CPU and 570 instead of 720 us of the
+   * functions' per read; the cause, caches or scheduling, was not isolated: docs/performance.md).
    * Under load every lane still serves, and none queues behind a slow call while another idles.
    */
   private freeLane(count: number): number {

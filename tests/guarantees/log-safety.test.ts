@@ -90,8 +90,8 @@ describe("without hidden parameters, when the settings change under the running 
     await setSystem({ log_min_duration_statement: "0" });
     const mark = log.mark();
 
-    // Six at once, so that they spread over the server's pool (one after another they would all
-    // take its first idle lane): the lane that served before the reload and lanes opened after it.
+    // Six at once: the lane that served before the reload (the first idle one, which one after
+    // another they would all take), and others of the pool when they overlap.
     const reads = await Promise.all(Array.from({ length: 6 }, () =>
       stack.api("GET", "/integrations/credentials?provider=jira", { token: stack.owner.token })));
     for (const read of reads) {

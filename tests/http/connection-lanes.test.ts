@@ -9,7 +9,11 @@ import { expect, it } from "vitest";
 import { githubRead, integrationCalls, pat1 } from "../support/integrations.ts";
 import { useTestStack } from "../support/test-stack.ts";
 
-const stack = useTestStack(); // SFP_DB_POOL_SIZE: its default, 4 lanes
+const stack = useTestStack({
+  // The audit sealer has a connection of its own under the same application_name: kept from
+  // connecting, so that the counts below are the pool's alone. SFP_DB_POOL_SIZE: 4, its default.
+  env: { SFP_AUDIT_SEAL_SECONDS: "3600" },
+});
 const { createProject, createGithubPat, patch, read, waitForLockWaiters } = integrationCalls(stack);
 
 /** The functions' connections to this file's database opened since `since` (the database's clock). */
@@ -40,10 +44,12 @@ it("answers a read on another connection while a change waits for a lock on the 
   await stack.restartFunctions();
 
   const locked = await stack.sql.reserve();
+  let change: ReturnType<typeof patch> | undefined;
+  let committed = false;
   try {
     await locked`begin`;
     await locked`select 1 from sfp.integrations where id = ${id} for update`;
-    const change = patch(id, { config: { note: "after the lock" } });
+    change = patch(id, { config: { note: "after the lock" } });
     await waitForLockWaiters(1);
 
     const answer = await read("?provider=github&project=acme/core");
@@ -57,11 +63,13 @@ it("answers a read on another connection while a change waits for a lock on the 
     expect(waiting).toBe(1);
 
     await locked`commit`;
+    committed = true;
     const changed = await change;
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ id, config: { note: "after the lock" } });
   } finally {
-    await locked`rollback`.catch(() => {});
+    if (!committed) await locked`rollback`.catch(() => {});
     locked.release();
+    await change?.catch(() => {});
   }
 });
