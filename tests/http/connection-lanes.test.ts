@@ -7,6 +7,7 @@
  */
 import { expect, it } from "vitest";
 import { githubRead, integrationCalls, pat1 } from "../support/integrations.ts";
+import { lockWaiters } from "../support/locks.ts";
 import { useTestStack } from "../support/test-stack.ts";
 
 const stack = useTestStack({
@@ -57,10 +58,7 @@ it("answers a read on another connection while a change waits for a lock on the 
     expect(answer.body).toEqual([githubRead(id, pat1)]);
     expect(await functionsConnections(since)).toBe(2);
     // The change is still waiting: the read did not queue behind it.
-    const [{ waiting }] = await stack.sql<{ waiting: number }[]>`
-      select count(*)::int as waiting from pg_stat_activity
-      where datname = current_database() and application_name = 'sfp-integrations' and wait_event_type = 'Lock'`;
-    expect(waiting).toBe(1);
+    expect(await lockWaiters(stack.sql, { functionsOnly: true })).toBe(1);
 
     await locked`commit`;
     committed = true;
