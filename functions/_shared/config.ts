@@ -17,6 +17,10 @@ const environment = z.object({
   // connection to open, before it is answered 503 (database.ts).
   SFP_DB_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
   SFP_DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(2),
+  // A connection idle this long is closed, and opened again when a call needs it (0: never). Idle
+  // lanes are not used under light load (database.ts takes the first idle one), so this is what
+  // releases them after a burst, and what keeps one that died silently from waiting for the next.
+  SFP_DB_IDLE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   // Start each database session with log_parameter_max_length = 0 (and _on_error = 0); the
   // login role needs the right to set them (GRANT SET ON PARAMETER, PostgreSQL 15+).
   SFP_DB_HIDE_PARAMETERS: z.enum(["true", "false"]).default("true"),
@@ -44,6 +48,7 @@ export interface Config {
   poolSize: number;
   databaseDeadlineMs: number;
   databaseConnectSeconds: number;
+  databaseIdleSeconds: number;
   hideParameters: boolean;
   trustedProxyHops: number;
   jwtSecret?: string;
@@ -65,6 +70,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     poolSize: e.SFP_DB_POOL_SIZE,
     databaseDeadlineMs: e.SFP_DB_DEADLINE_MS,
     databaseConnectSeconds: e.SFP_DB_CONNECT_TIMEOUT_SECONDS,
+    databaseIdleSeconds: e.SFP_DB_IDLE_SECONDS,
     hideParameters: e.SFP_DB_HIDE_PARAMETERS === "true",
     trustedProxyHops: e.SFP_TRUSTED_PROXY_HOPS,
     jwtSecret: e.SUPABASE_JWT_SECRET,

@@ -52,7 +52,14 @@ export function jsonb(sql: Sql, value: object): postgres.Parameter {
 
 type DatabaseConfig = Pick<
   Config,
-  "databaseUrl" | "databaseRole" | "poolSize" | "hideParameters" | "keyRing" | "databaseDeadlineMs" | "databaseConnectSeconds"
+  | "databaseUrl"
+  | "databaseRole"
+  | "poolSize"
+  | "hideParameters"
+  | "keyRing"
+  | "databaseDeadlineMs"
+  | "databaseConnectSeconds"
+  | "databaseIdleSeconds"
 >;
 
 /**
@@ -60,7 +67,10 @@ type DatabaseConfig = Pick<
  * `databaseConnectSeconds`, and every call (its transaction included) after
  * `databaseDeadlineMs`; then the request is answered 503 "The database is unavailable; retry
  * later" with Retry-After, and the lane's connection, which may be stuck on a dead socket, is
- * replaced by a fresh one, so that the next request on it connects anew.
+ * replaced by a fresh one, so that the next request on it connects anew. A connection idle for
+ * `databaseIdleSeconds` is closed (postgres.js reopens it on the next call): under light load
+ * only the first lane serves (freeLane), and without this the others would keep their
+ * connections open, a socket that died silently among them, until a burst met it.
  */
 export class Database {
   private lanes: Sql[] | undefined;
@@ -80,6 +90,7 @@ export class Database {
       max: 1,
       connection,
       connect_timeout: this.config.databaseConnectSeconds,
+      idle_timeout: this.config.databaseIdleSeconds,
       onnotice: () => {},
     });
   }

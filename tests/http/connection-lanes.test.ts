@@ -71,3 +71,34 @@ it("answers a read on another connection while a change waits for a lock on the 
     await change?.catch(() => {});
   }
 });
+
+it("closes a connection left idle for SFP_DB_IDLE_SECONDS and opens one again for the next request", async () => {
+  await createProject("acme/core");
+  const id = await createGithubPat(pat1, { projects: ["acme/core"] });
+  await stack.restartFunctions({ SFP_DB_IDLE_SECONDS: "1" });
+
+  const first = await read("?provider=github&project=acme/core");
+  expect(first.status).toBe(200);
+  const [opened] = await functionsBackends();
+  expect(await functionsBackends()).toEqual([opened]);
+
+  // Closed once idle for a second.
+  const closedBy = Date.now() + 5000;
+  while ((await functionsBackends()).length > 0 && Date.now() < closedBy) await new Promise((r) => setTimeout(r, 100));
+  expect(await functionsBackends()).toEqual([]);
+
+  const again = await read("?provider=github&project=acme/core");
+  expect(again.status).toBe(200);
+  expect(again.body).toEqual([githubRead(id, pat1)]);
+  const [reopened] = await functionsBackends();
+  expect(await functionsBackends()).toEqual([reopened]);
+  expect(reopened).not.toBe(opened);
+});
+
+/** The process ids of the functions' live connections to this file's database. */
+async function functionsBackends(): Promise<number[]> {
+  const rows = await stack.sql<{ pid: number }[]>`
+    select pid from pg_stat_activity
+    where datname = current_database() and application_name = 'sfp-integrations' order by pid`;
+  return rows.map((row) => row.pid);
+}
