@@ -17,9 +17,9 @@ const environment = z.object({
   // connection to open, before it is answered 503 (database.ts).
   SFP_DB_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
   SFP_DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(2),
-  // A connection idle this long is closed, and opened again when a call needs it (0: never). Idle
-  // lanes are not used under light load (database.ts takes the first idle one), so this is what
-  // releases them after a burst, and what keeps one that died silently from waiting for the next.
+  // A connection idle this long is closed, and the next call on its lane gets a new one (0:
+  // never). Idle lanes are not used under light load (database.ts takes the first idle one): this
+  // releases them after a burst, and keeps a call off a connection whose peer stopped answering.
   SFP_DB_IDLE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   // Start each database session with log_parameter_max_length = 0 (and _on_error = 0); the
   // login role needs the right to set them (GRANT SET ON PARAMETER, PostgreSQL 15+).

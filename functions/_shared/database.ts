@@ -68,8 +68,8 @@ type DatabaseConfig = Pick<
  * `databaseDeadlineMs`; then the request is answered 503 "The database is unavailable; retry
  * later" with Retry-After, and the lane's connection, which may be stuck on a dead socket, is
  * replaced by a fresh one, so that the next request on it connects anew. A connection idle for
- * `databaseIdleSeconds` is closed (postgres.js reopens it on the next call): under light load
- * only the first lane serves (freeLane), and without this the others would keep their
+ * `databaseIdleSeconds` is closed, and the next call on its lane gets a fresh one: under light
+ * load only the first lane serves (freeLane), and without this the others would keep their
  * connections open, a socket that died silently among them, until a burst met it.
  */
 export class Database {
@@ -78,6 +78,8 @@ export class Database {
   private opening: Promise<Sql[]> | undefined;
   /** Calls in flight per lane (by index). */
   private busy: number[] = [];
+  /** When each lane last finished a call (Date.now()). */
+  private lastUsed: number[] = [];
 
   constructor(private readonly config: DatabaseConfig) {}
 
@@ -159,6 +161,12 @@ export class Database {
       }
     }
     const index = this.freeLane(lanes.length);
+    if (this.idleTooLong(index)) {
+      // Closed by now (postgres.js's idle_timeout), or still closing: a connection whose peer
+      // stopped answering never finishes closing, and a call queued on it would wait for the
+      // deadline. A fresh client connects anew.
+      this.replaceLane(lanes, index, lanes[index]);
+    }
     const lane = lanes[index];
     this.busy[index] = (this.busy[index] ?? 0) + 1;
     try {
@@ -166,14 +174,27 @@ export class Database {
     } catch (error) {
       if (error === DEADLINE) {
         // The connection may hang on a dead socket: give the lane a fresh one.
-        if (lanes[index] === lane) lanes[index] = this.client();
-        lane.end({ timeout: 0 }).catch(() => {});
+        this.replaceLane(lanes, index, lane);
         throw databaseUnavailable();
       }
       throw error;
     } finally {
       this.busy[index]--;
+      this.lastUsed[index] = Date.now();
     }
+  }
+
+  /** Gives lane `index` a fresh client unless that happened already, ending `lane` without waiting. */
+  private replaceLane(lanes: Sql[], index: number, lane: Sql): void {
+    if (lanes[index] === lane) lanes[index] = this.client();
+    lane.end({ timeout: 0 }).catch(() => {});
+  }
+
+  /** Whether a lane, with no call in flight, has been idle for `databaseIdleSeconds`. */
+  private idleTooLong(index: number): boolean {
+    const idleMs = this.config.databaseIdleSeconds * 1000;
+    const last = this.lastUsed[index];
+    return idleMs > 0 && last !== undefined && (this.busy[index] ?? 0) === 0 && Date.now() - last >= idleMs;
   }
 
   /**

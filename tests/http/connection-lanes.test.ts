@@ -3,7 +3,9 @@
  * functions/_shared/database.ts): each call takes the lane with the fewest calls in flight,
  * the first among equals. Requests that come one after another therefore run on one
  * connection, whose backend stays warm (docs/performance.md), and a call held up on one lane
- * does not hold up a request that comes meanwhile.
+ * does not hold up a request that comes meanwhile. A lane left idle for SFP_DB_IDLE_SECONDS
+ * closes its connection, and its next call gets a fresh one, even when the old one's peer
+ * stopped answering.
  */
 import { expect, it } from "vitest";
 import { githubRead, integrationCalls, pat1 } from "../support/integrations.ts";
@@ -102,3 +104,25 @@ async function functionsBackends(): Promise<number[]> {
     where datname = current_database() and application_name = 'sfp-integrations' order by pid`;
   return rows.map((row) => row.pid);
 }
+
+it("answers on a fresh connection when the backend of a lane left idle stopped answering", async () => {
+  await createProject("acme/core");
+  const id = await createGithubPat(pat1, { projects: ["acme/core"] });
+  await stack.restartFunctions({ SFP_DB_IDLE_SECONDS: "1" });
+  expect((await read("?provider=github&project=acme/core")).status).toBe(200);
+  const [stopped] = await functionsBackends();
+  expect(await functionsBackends()).toEqual([stopped]);
+
+  // A peer that stops answering: the idle lane's close never completes, as over a dead network.
+  process.kill(stopped, "SIGSTOP");
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    // A call queued on the stopped connection would wait for SFP_DB_DEADLINE_MS and get a 503.
+    const answer = await read("?provider=github&project=acme/core");
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual([githubRead(id, pat1)]);
+    expect((await functionsBackends()).filter((pid) => pid !== stopped)).toHaveLength(1);
+  } finally {
+    process.kill(stopped, "SIGCONT");
+  }
+});
