@@ -17,9 +17,8 @@ const environment = z.object({
   // connection to open, before it is answered 503 (database.ts).
   SFP_DB_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
   SFP_DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(2),
-  // A connection idle this long is closed, and the next call on its lane gets a new one (0:
-  // never). Idle lanes are not used under light load (database.ts takes the first idle one): this
-  // releases them after a burst, and keeps a call off a connection whose peer stopped answering.
+  // A lane idle this long gets a new connection on its next call, and its old one is closed (0:
+  // never; database.ts says why).
   SFP_DB_IDLE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   // Start each database session with log_parameter_max_length = 0 (and _on_error = 0); the
   // login role needs the right to set them (GRANT SET ON PARAMETER, PostgreSQL 15+).

@@ -67,10 +67,10 @@ type DatabaseConfig = Pick<
  * `databaseConnectSeconds`, and every call (its transaction included) after
  * `databaseDeadlineMs`; then the request is answered 503 "The database is unavailable; retry
  * later" with Retry-After, and the lane's connection, which may be stuck on a dead socket, is
- * replaced by a fresh one, so that the next request on it connects anew. A connection idle for
- * `databaseIdleSeconds` is closed, and the next call on its lane gets a fresh one: under light
- * load only the first lane serves (freeLane), and without this the others would keep their
- * connections open, a socket that died silently among them, until a burst met it.
+ * replaced by a fresh one, so that the next request on it connects anew. A lane idle for
+ * `databaseIdleSeconds` gets a fresh client on its next call, and its connection is closed:
+ * under light load only the first lane serves (freeLane), and without this the others would keep
+ * their connections open, one whose peer stopped answering among them, until a burst met it.
  */
 export class Database {
   private lanes: Sql[] | undefined;
@@ -78,7 +78,7 @@ export class Database {
   private opening: Promise<Sql[]> | undefined;
   /** Calls in flight per lane (by index). */
   private busy: number[] = [];
-  /** When each lane last finished a call (Date.now()). */
+  /** When each lane last finished a call (performance.now(): a clock that never steps back). */
   private lastUsed: number[] = [];
 
   constructor(private readonly config: DatabaseConfig) {}
@@ -92,7 +92,9 @@ export class Database {
       max: 1,
       connection,
       connect_timeout: this.config.databaseConnectSeconds,
-      idle_timeout: this.config.databaseIdleSeconds,
+      // A second later than idleTooLong: the lane is given a fresh client before postgres.js
+      // starts closing the old one, never while a call could still be queued on it.
+      idle_timeout: this.config.databaseIdleSeconds > 0 ? this.config.databaseIdleSeconds + 1 : 0,
       onnotice: () => {},
     });
   }
@@ -162,9 +164,8 @@ export class Database {
     }
     const index = this.freeLane(lanes.length);
     if (this.idleTooLong(index)) {
-      // Closed by now (postgres.js's idle_timeout), or still closing: a connection whose peer
-      // stopped answering never finishes closing, and a call queued on it would wait for the
-      // deadline. A fresh client connects anew.
+      // Not postgres.js's own reconnect: its close of an idle connection never completes when
+      // the peer stopped answering, and a call queued on that client would wait for the deadline.
       this.replaceLane(lanes, index, lanes[index]);
     }
     const lane = lanes[index];
@@ -180,7 +181,7 @@ export class Database {
       throw error;
     } finally {
       this.busy[index]--;
-      this.lastUsed[index] = Date.now();
+      this.lastUsed[index] = performance.now();
     }
   }
 
@@ -194,7 +195,7 @@ export class Database {
   private idleTooLong(index: number): boolean {
     const idleMs = this.config.databaseIdleSeconds * 1000;
     const last = this.lastUsed[index];
-    return idleMs > 0 && last !== undefined && (this.busy[index] ?? 0) === 0 && Date.now() - last >= idleMs;
+    return idleMs > 0 && last !== undefined && (this.busy[index] ?? 0) === 0 && performance.now() - last >= idleMs;
   }
 
   /**
