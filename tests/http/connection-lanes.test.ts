@@ -21,7 +21,6 @@ const stack = useTestStack({
 });
 const { createProject, createGithubPat, patch, read, waitForLockWaiters } = integrationCalls(stack);
 
-
 it("runs requests that come one after another on one connection", async () => {
   const [{ since }] = await stack.sql<{ since: Date }[]>`select now() as since`;
   await stack.restartFunctions(); // no lane connected yet
