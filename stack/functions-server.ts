@@ -28,12 +28,6 @@ export async function startFunctionsServer(
     // building a DOMException per request; nothing here reads request.signal. Opting out took
     // the HTTP read at 8 clients from about 1,710 to 1,760 requests/s (docs/performance.md).
     "--unstable-no-legacy-abort",
-    // Semi-spaces of 4 MB instead of V8's default: each read allocates about 59 KB, and a
-    // scavenge of the default young generation (every few hundred reads) paused the request in
-    // flight for 3-7 ms. Measured on the credential read: p99 3.6-4.0 instead of 6.0-6.2 ms at
-    // 1 client, 10.4-12.1 instead of 13.7-14.3 ms at 8, requests/s within the run-to-run
-    // spread (docs/performance.md).
-    "--v8-flags=--max-semi-space-size=4",
     "--config",
     join(PROJECT_ROOT, "deno.json"),
     join(PROJECT_ROOT, "functions", "_local", "serve.ts"),
