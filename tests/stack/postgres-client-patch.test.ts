@@ -14,7 +14,9 @@ import { PROJECT_ROOT } from "../../stack/database-setup.ts";
 const PROBE = join(PROJECT_ROOT, "tests", "support", "query-closure-probe.mjs");
 
 function probe(command: string, args: string[]): unknown {
-  return JSON.parse(execFileSync(command, args, { cwd: PROJECT_ROOT, encoding: "utf8" }));
+  // Only what the runtimes need: the tests' environment holds the stack's secrets.
+  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1" };
+  return JSON.parse(execFileSync(command, args, { cwd: PROJECT_ROOT, encoding: "utf8", env }));
 }
 
 describe("the patched postgres.js", () => {
