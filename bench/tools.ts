@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PROJECT_ROOT } from "../stack/database-setup.ts";
+import { DENO } from "../stack/deno.ts";
 
 const run = promisify(execFile);
 
@@ -70,6 +70,6 @@ export async function findWrk(say: (line: string) => void): Promise<Tool> {
 }
 
 export async function denoVersion(): Promise<string> {
-  const { stdout } = await run(join(PROJECT_ROOT, "node_modules", ".bin", "deno"), ["--version"]);
+  const { stdout } = await run(DENO, ["--version"]);
   return stdout.split("\n")[0].trim();
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./database-setup.ts";
+import { DENO, DENO_CONFIG, childEnvironment } from "./deno.ts";
 
 export interface FunctionsServer {
   url: string;
@@ -17,8 +18,7 @@ export async function startFunctionsServer(
   port: number,
   onOutput: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<FunctionsServer> {
-  const deno = join(PROJECT_ROOT, "node_modules", ".bin", "deno");
-  const child = spawn(deno, [
+  const child = spawn(DENO, [
     "run",
     "--allow-net",
     "--allow-env",
@@ -29,12 +29,11 @@ export async function startFunctionsServer(
     // the HTTP read at 8 clients from about 1,710 to 1,760 requests/s (docs/performance.md).
     "--unstable-no-legacy-abort",
     "--config",
-    join(PROJECT_ROOT, "deno.json"),
+    DENO_CONFIG,
     join(PROJECT_ROOT, "functions", "_local", "serve.ts"),
   ], {
     cwd: PROJECT_ROOT,
-    // Only what the functions need: the parent's environment may hold unrelated secrets.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", ...env, PORT: String(port) },
+    env: childEnvironment({ ...env, PORT: String(port) }),
     stdio: ["ignore", "pipe", "pipe"],
   });
 

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../stack/database-setup.ts";
+import { DENO, DENO_CONFIG, childEnvironment } from "../../stack/deno.ts";
 
 interface ProbeError {
   name: string;
@@ -58,7 +59,7 @@ async function probeRun<T = ProbeResult>(request: ProbeRequest | ProbeRequest[],
   const started = Date.now();
   const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
     execFile(
-      join(PROJECT_ROOT, "node_modules", ".bin", "deno"),
+      DENO,
       [
         "run",
         "--quiet",
@@ -66,11 +67,11 @@ async function probeRun<T = ProbeResult>(request: ProbeRequest | ProbeRequest[],
         "--allow-env",
         `--allow-read=${PROJECT_ROOT}`,
         "--config",
-        join(PROJECT_ROOT, "deno.json"),
+        DENO_CONFIG,
         join(PROJECT_ROOT, "tests", "support", "outbound-probe.ts"),
         JSON.stringify(request),
       ],
-      { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", ...env } },
+      { cwd: PROJECT_ROOT, env: childEnvironment(env) },
       (error, stdout, stderr) => (error ? reject(new Error(`probe failed: ${error.message}\n${stderr}`)) : resolve({ stdout, stderr })),
     );
   });

@@ -10,20 +10,17 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../stack/database-setup.ts";
+import { DENO, DENO_CONFIG, childEnvironment } from "../../stack/deno.ts";
 
 const PROBE = join(PROJECT_ROOT, "tests", "support", "query-closure-probe.mjs");
 
 function probe(command: string, args: string[]): unknown {
-  // Only what the runtimes need: the tests' environment holds the stack's secrets.
-  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1" };
-  return JSON.parse(execFileSync(command, args, { cwd: PROJECT_ROOT, encoding: "utf8", env }));
+  return JSON.parse(execFileSync(command, args, { cwd: PROJECT_ROOT, encoding: "utf8", env: childEnvironment() }));
 }
 
 describe("the patched postgres.js", () => {
   it("allocates a query's resolve and reject closures young under Deno", () => {
-    const deno = join(PROJECT_ROOT, "node_modules", ".bin", "deno");
-    const config = join(PROJECT_ROOT, "deno.json");
-    const answer = probe(deno, ["run", "--quiet", "--v8-flags=--allow-natives-syntax", "--config", config, "--allow-env", "--allow-read", PROBE]);
+    const answer = probe(DENO, ["run", "--quiet", "--v8-flags=--allow-natives-syntax", "--config", DENO_CONFIG, "--allow-env", "--allow-read", PROBE]);
     expect(answer).toEqual({ resolve: true, reject: true });
   });
 

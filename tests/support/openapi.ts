@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../stack/database-setup.ts";
+import { DENO, DENO_CONFIG, childEnvironment } from "../../stack/deno.ts";
 
 /** The API's functions and the factory of each one's app, as functions/_local/serve.ts serves them. */
 export const API_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -45,9 +46,9 @@ for (const [name, app] of Object.entries(apps)) {
 }
 console.log(JSON.stringify(routes));`;
   const output = execFileSync(
-    join(PROJECT_ROOT, "node_modules", ".bin", "deno"),
-    ["eval", "--quiet", "--ext=ts", "--config", join(PROJECT_ROOT, "deno.json"), script],
-    { cwd: PROJECT_ROOT, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1" } },
+    DENO,
+    ["eval", "--quiet", "--ext=ts", "--config", DENO_CONFIG, script],
+    { cwd: PROJECT_ROOT, encoding: "utf8", env: childEnvironment() },
   );
   return JSON.parse(output) as RegisteredRoute[];
 }
