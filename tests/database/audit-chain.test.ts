@@ -31,6 +31,7 @@ import { databaseUrl } from "../../stack/addresses.ts";
 import { type CommandOutput, runCommand } from "../support/commands.ts";
 import { guarded } from "../support/guarded.ts";
 import { APPEND_ONLY, SERVICE_ROLE_ONLY, wrongKey } from "../support/messages.ts";
+import { pollUntil } from "../support/poll.ts";
 import { useTestStack } from "../support/test-stack.ts";
 
 const stack = useTestStack({ env: { SFP_AUDIT_SEAL_SECONDS: "3600" } });
@@ -573,25 +574,21 @@ describe("under concurrency", () => {
     try {
       await arrangeActivity();
       const deadline = Date.now() + 30_000;
-      let unsealed = -1;
-      while (Date.now() < deadline) {
-        [{ unsealed }] = await stack.sql<{ unsealed: number }[]>`
-          select count(*)::int as unsealed from sfp.audit_log a
+      const unsealed = await pollUntil(async () => {
+        const [{ count }] = await stack.sql<{ count: number }[]>`
+          select count(*)::int as count from sfp.audit_log a
           where not exists (select 1 from sfp.audit_chain c where c.audit_id = a.id)`;
-        if (unsealed === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+        return count;
+      }, (count) => count === 0, { timeoutMs: deadline - Date.now(), everyMs: 250 });
 
       expect(unsealed).toBe(0);
       // It also wrote a keyed checkpoint of the head, under key version 1, with the MAC the
       // migration defines; verification with the key ring checks it.
-      let written: Checkpoint[] = [];
       const [{ head }] = await stack.sql<{ head: string }[]>`select max(seq) as head from sfp.audit_chain`;
-      while (Date.now() < deadline) {
-        written = await checkpoints();
-        if (written.some((point) => point.seq === Number(head))) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      const written = await pollUntil(() => checkpoints(), (points) => points.some((point) => point.seq === Number(head)), {
+        timeoutMs: deadline - Date.now(),
+        everyMs: 250,
+      });
       expect(written.length).toBeGreaterThan(0);
       const links = await chain();
       for (const point of written) {

@@ -11,6 +11,7 @@ import { expect, it } from "vitest";
 import { databaseUrl } from "../../stack/addresses.ts";
 import { githubRead, integrationCalls, pat1 } from "../support/integrations.ts";
 import { lockWaiters } from "../support/locks.ts";
+import { pollUntil } from "../support/poll.ts";
 import { startTcpProxy } from "../support/tcp-proxy.ts";
 import { useTestStack } from "../support/test-stack.ts";
 
@@ -79,9 +80,8 @@ it("closes a connection left idle for SFP_DB_IDLE_SECONDS and opens one again fo
   expect(opened).toHaveLength(1);
 
   // Closed once idle for a while (by postgres.js, a second after the lane would replace it).
-  const closedBy = Date.now() + 8000;
-  while ((await functionsBackends()).length > 0 && Date.now() < closedBy) await new Promise((r) => setTimeout(r, 100));
-  expect(await functionsBackends()).toEqual([]);
+  const left = await pollUntil(() => functionsBackends(), (pids) => pids.length === 0, { timeoutMs: 8000, everyMs: 100 });
+  expect(left).toEqual([]);
 
   const again = await read("?provider=github&project=acme/core");
   expect(again.status).toBe(200);

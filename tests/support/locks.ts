@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { pollUntil } from "./poll.ts";
 
 /**
  * How many sessions of the database `sql` is connected to wait for a lock now (with
@@ -17,11 +18,6 @@ export async function lockWaiters(sql: postgres.Sql, { functionsOnly = false } =
  * behind a lock the test holds. Gives up after 20 seconds.
  */
 export async function waitForLockWaiters(sql: postgres.Sql, count: number, { functionsOnly = false } = {}): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const waiting = await lockWaiters(sql, { functionsOnly });
-    if (waiting >= count) return;
-    if (Date.now() > deadline) throw new Error(`expected ${count} sessions waiting for a lock, saw ${waiting}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const waiting = await pollUntil(() => lockWaiters(sql, { functionsOnly }), (n) => n >= count, { timeoutMs: 20_000, everyMs: 25 });
+  if (waiting < count) throw new Error(`expected ${count} sessions waiting for a lock, saw ${waiting}`);
 }
