@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseEnvironment } from "./environment.ts";
+import { canPin, pinCall, type PinnedCall, type TunnelFailure } from "./pinned-proxy.ts";
 
 /**
  * Every call the server makes to another service (GitHub, Atlassian, Microsoft identity,
@@ -255,10 +256,24 @@ function timedOut(host: string, deadline: Deadline): OutboundError {
   return new OutboundError("timeout", host, `Outbound call to ${host} timed out after ${deadline.ms} ms`);
 }
 
+/** The error of a connection that could not be opened (by the probe or by the pinned tunnel). */
+function connectFailure(host: string, failure: TunnelFailure, policy: OutboundPolicy): OutboundError {
+  if (failure === "connect_timeout") {
+    return new OutboundError(
+      "connect_timeout",
+      host,
+      `Outbound call to ${host} timed out: no connection within ${policy.connectTimeoutMs} ms`,
+    );
+  }
+  return failed(host, failure === "refused" ? "the connection was refused" : "it could not be reached");
+}
+
 /**
  * Opens (and closes) a TCP connection to the checked addresses, in order, within the connect
- * timeout: Deno's fetch has no connect timeout of its own, and without this a host that
- * drops SYNs would only be noticed by the total timeout. It costs one TCP handshake (no TLS).
+ * timeout, for a call that is not pinned (the http loopback, or a runtime that cannot pin):
+ * Deno's fetch has no connect timeout of its own, and without this a host that drops SYNs
+ * would only be noticed by the total timeout. It costs one TCP handshake (no TLS). A pinned
+ * call needs none: its tunnel connects under the same timeout.
  */
 async function probeConnect(host: string, addresses: string[], port: number, policy: OutboundPolicy, deadline: Deadline) {
   const connect = new AbortController();
@@ -280,14 +295,8 @@ async function probeConnect(host: string, addresses: string[], port: number, pol
     clearTimeout(timer);
   }
   if (deadline.expired) throw timedOut(host, deadline);
-  if (connect.signal.aborted) {
-    throw new OutboundError(
-      "connect_timeout",
-      host,
-      `Outbound call to ${host} timed out: no connection within ${policy.connectTimeoutMs} ms`,
-    );
-  }
-  throw failed(host, last instanceof Deno.errors.ConnectionRefused ? "the connection was refused" : "it could not be reached");
+  if (connect.signal.aborted) throw connectFailure(host, "connect_timeout", policy);
+  throw connectFailure(host, last instanceof Deno.errors.ConnectionRefused ? "refused" : "unreachable", policy);
 }
 
 /**
@@ -308,8 +317,9 @@ function fetchFailure(target: URL, error: unknown): OutboundError {
 /**
  * One request under the policy: the URL checked; the host's addresses (the literal, or its A
  * and AAAA records) all public, except the allowed http loopback; a connection to them within
- * the connect timeout; the request sent with redirects not followed (any 3xx is refused); the
- * answer read in full, up to `maxResponseBytes`, everything within the total timeout.
+ * the connect timeout, and over https to them only (pinned-proxy.ts: fetch resolves nothing
+ * itself); the request sent with redirects not followed (any 3xx is refused); the answer read
+ * in full, up to `maxResponseBytes`, everything within the total timeout.
  */
 export async function outboundRequest(
   url: string | URL,
@@ -319,6 +329,7 @@ export async function outboundRequest(
   const target = checkOutboundUrl(url, policy);
   const host = target.hostname;
   const deadline = new Deadline(policy.totalTimeoutMs);
+  let pinned: PinnedCall | undefined;
   try {
     // checkOutboundUrl lets http through only for 127.0.0.1 with the loopback exception.
     const loopbackException = target.protocol === "http:";
@@ -337,7 +348,11 @@ export async function outboundRequest(
       }
     }
     const port = Number(target.port || (target.protocol === "https:" ? 443 : 80));
-    await probeConnect(host, addresses, port, policy, deadline);
+    if (!loopbackException && canPin()) {
+      pinned = pinCall(target, addresses, { connectTimeoutMs: policy.connectTimeoutMs, signal: deadline.signal });
+    } else {
+      await probeConnect(host, addresses, port, policy, deadline);
+    }
 
     let response: Response;
     try {
@@ -347,9 +362,12 @@ export async function outboundRequest(
         body: init.body,
         redirect: "manual",
         signal: deadline.signal,
+        ...(pinned ? { client: pinned.client } : {}),
       });
     } catch (error) {
       if (deadline.expired) throw timedOut(host, deadline);
+      const failure = pinned?.failure();
+      if (failure) throw connectFailure(host, failure, policy);
       throw fetchFailure(target, error);
     }
     if (response.status >= 300 && response.status < 400) {
@@ -370,6 +388,7 @@ export async function outboundRequest(
       },
     };
   } finally {
+    pinned?.release();
     deadline.clear();
   }
 }

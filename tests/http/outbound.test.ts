@@ -3,18 +3,24 @@
  * tests/support/outbound-probe.ts against small HTTP servers on 127.0.0.1: only https, or
  * http://127.0.0.1:<port> with SFP_OUTBOUND_ALLOW_HTTP_LOOPBACK=true; no private, loopback,
  * link-local or otherwise non-public address, literal or resolved; redirects refused and not
- * followed; connect and total timeouts; the size cap; and no secret of the request in any
- * error. Needs no database: no test stack.
+ * followed; connect and total timeouts; the size cap; https pinned to the checked addresses
+ * (functions/_shared/pinned-proxy.ts), against https servers on 127.0.0.1 that stand for public
+ * hosts (the probe's stand-in DNS and routes); and no secret of the request in any error. Needs
+ * no database: no test stack.
  */
 import { execFile } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../stack/database-setup.ts";
 import { DENO, DENO_CONFIG, childEnvironment } from "../../stack/deno.ts";
+import { makeTestCertificates } from "../support/test-certificates.ts";
 
 interface ProbeError {
   name: string;
@@ -32,6 +38,8 @@ interface ProbeResult {
   problem?: string | null;
   policy?: unknown;
   error?: ProbeError;
+  log?: string[];
+  statuses?: string[];
 }
 
 interface ProbeRequest {
@@ -43,6 +51,8 @@ interface ProbeRequest {
   headers?: Record<string, string>;
   body?: string;
   json?: boolean;
+  log?: boolean;
+  tunnel?: { url: string; addresses: string[]; attempts: { method?: string; authority?: string; auth: "none" | "wrong" | "valid" }[] };
 }
 
 interface ProbeRun<T> {
@@ -165,6 +175,17 @@ const backlogFillers: net.Socket[] = [];
 /** A port nothing listens on. */
 let closedPort = 0;
 
+/**
+ * https servers standing for public hosts: `github` holds a certificate for api.github.test,
+ * `stranger` one for elsewhere.test, each from an authority of its own that the probe trusts
+ * (DENO_CERT). The probe's stand-in DNS and routes make them reachable at a public address.
+ */
+const githubServed: { host: string | undefined; url: string }[] = [];
+let github: https.Server;
+let stranger: https.Server;
+let trusted = "";
+const certificateDir = mkdtempSync(join(tmpdir(), "sfp-outbound-certs-"));
+
 function port(server: http.Server | net.Server): number {
   return (server.address() as net.AddressInfo).port;
 }
@@ -176,6 +197,21 @@ async function listen(server: http.Server | net.Server) {
 
 beforeAll(async () => {
   await Promise.all([listen(app), listen(target), listen(silent)]);
+
+  const [githubCertificates, strangerCertificates] = await Promise.all([
+    makeTestCertificates(["api.github.test"]),
+    makeTestCertificates(["elsewhere.test"]),
+  ]);
+  github = https.createServer({ cert: githubCertificates.certificate, key: githubCertificates.key }, (request, response) => {
+    githubServed.push({ host: request.headers.host, url: request.url ?? "" });
+    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ hello: "from github" }));
+  });
+  stranger = https.createServer({ cert: strangerCertificates.certificate, key: strangerCertificates.key }, (_request, response) => {
+    response.writeHead(200).end("should not be reached");
+  });
+  await Promise.all([listen(github), listen(stranger)]);
+  trusted = join(certificateDir, "authorities.pem");
+  writeFileSync(trusted, githubCertificates.authority + strangerCertificates.authority);
 
   const closed = net.createServer();
   await listen(closed);
@@ -211,7 +247,10 @@ afterAll(async () => {
   silent.close();
   app.closeAllConnections();
   target.closeAllConnections();
-  await Promise.all([app, target].map((server) => new Promise((resolve) => server.close(resolve))));
+  github.closeAllConnections();
+  stranger.closeAllConnections();
+  await Promise.all([app, target, github, stranger].map((server) => new Promise((resolve) => server.close(resolve))));
+  rmSync(certificateDir, { recursive: true, force: true });
 });
 
 const local = (path: string) => `http://127.0.0.1:${port(app)}${path}`;
@@ -466,6 +505,123 @@ describe("time limits and failures", () => {
     expect(await probe({ url: local("/drop") }, LOOPBACK)).toEqual(
       refusal("network", "127.0.0.1", "Outbound call to 127.0.0.1 failed: it closed the connection without a complete answer"),
     );
+  });
+});
+
+describe("https pinned to the checked addresses", () => {
+  // A public address (GitHub's) that the stand-in routes to 127.0.0.1; api.github.test resolves
+  // to it in the stand-in DNS only: the system's resolver, which fetch would use, knows no such name.
+  const PUBLIC = "140.82.112.6";
+  const network = (dns: Record<string, Record<string, string[][]>>, extra: object = {}) => ({
+    DENO_CERT: trusted,
+    OUTBOUND_PROBE_NETWORK: JSON.stringify({ dns, routes: { [PUBLIC]: "127.0.0.1" }, ...extra }),
+  });
+  const githubDns = { "api.github.test": { A: [[PUBLIC]] } };
+  const timeouts = { SFP_OUTBOUND_CONNECT_TIMEOUT_MS: "300", SFP_OUTBOUND_TIMEOUT_MS: "1000" };
+
+  it("an https call to a host name connects to the address checked; fetch resolves nothing itself", async () => {
+    githubServed.length = 0;
+    const url = `https://api.github.test:${port(github)}/repos/acme/core?page=2`;
+    const { result } = await probeRun<ProbeResult[]>([{ url, json: true }, { log: true }], network(githubDns));
+    expect(result).toEqual([
+      { ok: true, status: 200, text: '{"hello":"from github"}', json: { hello: "from github" } },
+      { ok: true, log: ["A api.github.test", "AAAA api.github.test", `connect ${PUBLIC}:${port(github)}`] },
+    ]);
+    // TLS end to end: the server answered under its own name, to the path as given.
+    expect(githubServed).toEqual([{ host: `api.github.test:${port(github)}`, url: "/repos/acme/core?page=2" }]);
+  });
+
+  it("a name that rebinds to a private address after the check is still called at the address checked", async () => {
+    githubServed.length = 0;
+    const url = `https://api.github.test:${port(github)}/json`;
+    // The second answer, to any later query, is loopback: the first call never asks again; the
+    // second call asks, and is refused.
+    const dns = { "api.github.test": { A: [[PUBLIC], ["127.0.0.1"]] } };
+    const { result } = await probeRun<ProbeResult[]>([{ url }, { url }, { log: true }], network(dns));
+    expect(result).toEqual([
+      { ok: true, status: 200, text: '{"hello":"from github"}' },
+      refusal("address", "api.github.test", "Outbound call to api.github.test refused: it resolves to 127.0.0.1, which is loopback (127.0.0.0/8)"),
+      {
+        ok: true,
+        log: ["A api.github.test", "AAAA api.github.test", `connect ${PUBLIC}:${port(github)}`, "A api.github.test", "AAAA api.github.test"],
+      },
+    ]);
+    expect(githubServed).toHaveLength(1);
+  });
+
+  it("the certificate is still checked against the host name, through the tunnel", async () => {
+    const url = `https://api.github.test:${port(stranger)}/json`;
+    expect(await probe({ url }, network(githubDns))).toEqual(
+      refusal("network", "api.github.test", "Outbound call to api.github.test failed: its TLS certificate was not accepted"),
+    );
+  });
+
+  it("the tunnel's connection keeps the connect timeout, and a refused port is named", async () => {
+    const { result, ms } = await probeRun<ProbeResult>({ url: `https://api.github.test:${backlogPort}/` }, { ...network(githubDns), ...timeouts });
+    expect(result).toEqual(
+      refusal("connect_timeout", "api.github.test", "Outbound call to api.github.test timed out: no connection within 300 ms"),
+    );
+    expect(ms).toBeLessThan(1000); // before the total timeout
+    expect(await probe({ url: `https://api.github.test:${closedPort}/` }, network(githubDns))).toEqual(
+      refusal("network", "api.github.test", "Outbound call to api.github.test failed: the connection was refused"),
+    );
+  });
+
+  it("the proxy opens a tunnel only with the call's ticket, only to its host and port, only while the call lasts", async () => {
+    const url = `https://api.github.test:${port(silent)}/`;
+    const { result } = await probeRun<ProbeResult>({
+      tunnel: {
+        url,
+        addresses: ["127.0.0.1"],
+        attempts: [
+          { auth: "none" },
+          { auth: "wrong" },
+          { auth: "valid", authority: `api.github.test:${port(app)}` },
+          { auth: "valid", authority: `elsewhere.test:${port(silent)}` },
+          { auth: "valid", method: "GET" },
+          { auth: "valid" },
+        ],
+      },
+    }, network(githubDns));
+    expect(result).toEqual({
+      ok: true,
+      statuses: [
+        "HTTP/1.1 407 Proxy Authentication Required",
+        "HTTP/1.1 407 Proxy Authentication Required",
+        "HTTP/1.1 403 Forbidden",
+        "HTTP/1.1 403 Forbidden",
+        "HTTP/1.1 405 Method Not Allowed",
+        "HTTP/1.1 200 Connection Established",
+        // The same request once the call has ended.
+        "HTTP/1.1 407 Proxy Authentication Required",
+      ],
+    });
+  });
+
+  it("a runtime that cannot pin probes the address and lets fetch resolve the name itself (the window docs/security.md describes)", async () => {
+    const url = `https://api.github.test:${port(github)}/json`;
+    const { result } = await probeRun<ProbeResult[]>([{ url }, { log: true }], network(githubDns, { noPinning: true }));
+    // The probe connected to the checked address; fetch then asked the system's resolver, which
+    // does not know the name.
+    expect(result).toEqual([
+      refusal("network", "api.github.test", "Outbound call to api.github.test failed: the request could not be completed"),
+      { ok: true, log: ["A api.github.test", "AAAA api.github.test", `connect ${PUBLIC}:${port(github)}`] },
+    ]);
+  });
+
+  it("no path, query, header or body of a pinned call appears in its errors", async () => {
+    const SECRET = "sekret";
+    const rest = `/${SECRET}-path?access_token=${SECRET}-query`;
+    const init = { method: "POST", headers: { authorization: `Bearer ${SECRET}-header` }, body: `{"token":"${SECRET}-body"}` };
+    const { result, output } = await probeRun<ProbeResult[]>([
+      { ...init, url: `https://api.github.test:${port(stranger)}${rest}` },
+      { ...init, url: `https://api.github.test:${closedPort}${rest}` },
+      { ...init, url: `https://api.github.test:${backlogPort}${rest}` },
+      { ...init, url: `https://api.github.test:${port(silent)}${rest}` },
+    ], { ...network(githubDns), ...timeouts });
+    expect(result.map((r) => r.error?.reason)).toEqual(["network", "network", "connect_timeout", "timeout"]);
+    expect(output).not.toContain(SECRET);
+    expect(output).not.toContain("access_token");
   });
 });
 
