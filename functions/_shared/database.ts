@@ -72,16 +72,29 @@ type DatabaseConfig = Pick<
  * under light load only the first lane serves (freeLane), and without this the others would keep
  * their connections open, one whose peer stopped answering among them, until a burst met it.
  */
+/**
+ * A lane's client and what the pool knows of its use. A call keeps the Lane it started on, so
+ * that what it counts stays with that client: a call still running on a client that was
+ * replaced (at the deadline, or in an opening given up on) never counts against its successor.
+ */
+interface Lane {
+  sql: Sql;
+  /** Calls in flight on this client. */
+  busy: number;
+  /** When this client last finished a call (performance.now(): a clock that never steps back). */
+  lastUsed?: number;
+}
+
 export class Database {
-  private lanes: Sql[] | undefined;
+  private lanes: Lane[] | undefined;
   private settings: string[] = [];
-  private opening: Promise<Sql[]> | undefined;
-  /** Calls in flight per lane (by index). */
-  private busy: number[] = [];
-  /** When each lane last finished a call (performance.now(): a clock that never steps back). */
-  private lastUsed: number[] = [];
+  private opening: Promise<Lane[]> | undefined;
 
   constructor(private readonly config: DatabaseConfig) {}
+
+  private lane(): Lane {
+    return { sql: this.client(), busy: 0 };
+  }
 
   private client(): Sql {
     const connection: Record<string, string> = { application_name: "sfp-integrations" };
@@ -99,9 +112,9 @@ export class Database {
     });
   }
 
-  private connect(settings: string[]): Sql[] {
+  private connect(settings: string[]): Lane[] {
     this.settings = settings;
-    return Array.from({ length: this.config.poolSize }, () => this.client());
+    return Array.from({ length: this.config.poolSize }, () => this.lane());
   }
 
   /**
@@ -110,11 +123,11 @@ export class Database {
    * role lacks the grant, the server refuses the session (42501), and the lanes start without
    * that setting (the guard then refuses credential work while pgaudit would log arguments).
    */
-  private open(): Promise<Sql[]> {
+  private open(): Promise<Lane[]> {
     if (this.lanes) return Promise.resolve(this.lanes);
     if (!this.opening) {
       // Only the opening still in force installs its lanes: one given up on (onLane) does not.
-      const opening: Promise<Sql[]> = this.openLanes().then((lanes) => {
+      const opening: Promise<Lane[]> = this.openLanes().then((lanes) => {
         if (this.opening === opening) this.lanes = lanes;
         return lanes;
       }, (error) => {
@@ -126,16 +139,16 @@ export class Database {
     return this.opening;
   }
 
-  private async openLanes(): Promise<Sql[]> {
+  private async openLanes(): Promise<Lane[]> {
     if (!this.config.hideParameters) return this.connect([]);
     const lanes = this.connect([...HIDDEN_PARAMETERS, ...HIDDEN_PGAUDIT_PARAMETERS]);
     try {
-      await lanes[0]`select 1`;
+      await lanes[0].sql`select 1`;
       return lanes;
     } catch (error) {
       const { code, message } = error as { code?: string; message?: string };
       if (code !== "42501" || !message?.includes("pgaudit")) return lanes; // not ours to decide: the request fails as usual
-      await Promise.all(lanes.map((lane) => lane.end({ timeout: 1 })));
+      await Promise.all(lanes.map((lane) => lane.sql.end({ timeout: 1 })));
       console.warn(JSON.stringify({
         level: "warn",
         message: "The login role may not set pgaudit.log_parameter; sessions start without it (credential work is refused while pgaudit would log arguments)",
@@ -158,20 +171,20 @@ export class Database {
         // Opening hangs (a pooler that never answers): start over on the next request.
         const opening = this.opening;
         this.opening = undefined;
-        opening?.then((stuck) => Promise.all(stuck.map((lane) => lane.end({ timeout: 0 })))).catch(() => {});
+        opening?.then((stuck) => Promise.all(stuck.map((lane) => lane.sql.end({ timeout: 0 })))).catch(() => {});
         throw databaseUnavailable();
       }
     }
-    const index = this.freeLane(lanes.length);
-    if (this.idleTooLong(index)) {
+    const index = this.freeLane(lanes);
+    if (this.idleTooLong(lanes[index])) {
       // Not postgres.js's own reconnect: its close of an idle connection never completes when
       // the peer stopped answering, and a call queued on that client would wait for the deadline.
       this.replaceLane(lanes, index, lanes[index]);
     }
     const lane = lanes[index];
-    this.busy[index] = (this.busy[index] ?? 0) + 1;
+    lane.busy++;
     try {
-      return await this.withDeadline(work(lane));
+      return await this.withDeadline(work(lane.sql));
     } catch (error) {
       if (error === DEADLINE) {
         // The connection may hang on a dead socket: give the lane a fresh one.
@@ -180,22 +193,21 @@ export class Database {
       }
       throw error;
     } finally {
-      this.busy[index]--;
-      this.lastUsed[index] = performance.now();
+      lane.busy--;
+      lane.lastUsed = performance.now();
     }
   }
 
-  /** Gives lane `index` a fresh client unless that happened already, ending `lane` without waiting. */
-  private replaceLane(lanes: Sql[], index: number, lane: Sql): void {
-    if (lanes[index] === lane) lanes[index] = this.client();
-    lane.end({ timeout: 0 }).catch(() => {});
+  /** Gives slot `index` a fresh lane unless that happened already, ending `lane`'s client without waiting. */
+  private replaceLane(lanes: Lane[], index: number, lane: Lane): void {
+    if (lanes[index] === lane) lanes[index] = this.lane();
+    lane.sql.end({ timeout: 0 }).catch(() => {});
   }
 
   /** Whether a lane, with no call in flight, has been idle for `databaseIdleSeconds`. */
-  private idleTooLong(index: number): boolean {
+  private idleTooLong(lane: Lane): boolean {
     const idleMs = this.config.databaseIdleSeconds * 1000;
-    const last = this.lastUsed[index];
-    return idleMs > 0 && last !== undefined && (this.busy[index] ?? 0) === 0 && performance.now() - last >= idleMs;
+    return idleMs > 0 && lane.lastUsed !== undefined && lane.busy === 0 && performance.now() - lane.lastUsed >= idleMs;
   }
 
   /**
@@ -205,10 +217,10 @@ export class Database {
    * functions' per read; the cause, caches or scheduling, was not isolated: docs/performance.md).
    * Under load every lane still serves, and none queues behind a slow call while another idles.
    */
-  private freeLane(count: number): number {
+  private freeLane(lanes: Lane[]): number {
     let chosen = 0;
-    for (let index = 1; index < count && (this.busy[chosen] ?? 0) > 0; index++) {
-      if ((this.busy[index] ?? 0) < (this.busy[chosen] ?? 0)) chosen = index;
+    for (let index = 1; index < lanes.length && lanes[chosen].busy > 0; index++) {
+      if (lanes[index].busy < lanes[chosen].busy) chosen = index;
     }
     return chosen;
   }
@@ -274,7 +286,7 @@ export class Database {
 
   async close(): Promise<void> {
     const lanes = this.lanes ?? await this.opening?.catch(() => undefined);
-    await Promise.all((lanes ?? []).map((lane) => lane.end({ timeout: 5 })));
+    await Promise.all((lanes ?? []).map((lane) => lane.sql.end({ timeout: 5 })));
   }
 }
 
