@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseEnvironment } from "./environment.ts";
-import { canPin, pinCall, type PinnedCall, type TunnelFailure } from "./pinned-proxy.ts";
+import { type ConnectFailure, firstConnection } from "./first-connection.ts";
+import { pinCall, type PinnedCall } from "./pinned-proxy.ts";
 
 /**
  * Every call the server makes to another service (GitHub, Atlassian, Microsoft identity,
@@ -257,7 +258,7 @@ function timedOut(host: string, deadline: Deadline): OutboundError {
 }
 
 /** The error of a connection that could not be opened (by the probe or by the pinned tunnel). */
-function connectFailure(host: string, failure: TunnelFailure, policy: OutboundPolicy): OutboundError {
+function connectFailure(host: string, failure: ConnectFailure, policy: OutboundPolicy): OutboundError {
   if (failure === "connect_timeout") {
     return new OutboundError(
       "connect_timeout",
@@ -270,33 +271,16 @@ function connectFailure(host: string, failure: TunnelFailure, policy: OutboundPo
 
 /**
  * Opens (and closes) a TCP connection to the checked addresses, in order, within the connect
- * timeout, for a call that is not pinned (the http loopback, or a runtime that cannot pin):
+ * timeout, for a call that is not pinned (the http loopback, or a call that cannot be pinned):
  * Deno's fetch has no connect timeout of its own, and without this a host that drops SYNs
  * would only be noticed by the total timeout. It costs one TCP handshake (no TLS). A pinned
  * call needs none: its tunnel connects under the same timeout.
  */
 async function probeConnect(host: string, addresses: string[], port: number, policy: OutboundPolicy, deadline: Deadline) {
-  const connect = new AbortController();
-  const timer = setTimeout(() => connect.abort(), policy.connectTimeoutMs);
-  const signal = AbortSignal.any([connect.signal, deadline.signal]);
-  let last: unknown;
-  try {
-    for (const hostname of addresses) {
-      try {
-        const connection = await Deno.connect({ hostname, port, signal });
-        connection.close();
-        return;
-      } catch (error) {
-        last = error;
-        if (signal.aborted) break;
-      }
-    }
-  } finally {
-    clearTimeout(timer);
-  }
+  const opened = await firstConnection(addresses, port, policy.connectTimeoutMs, deadline.signal);
+  if ("connection" in opened) return opened.connection.close();
   if (deadline.expired) throw timedOut(host, deadline);
-  if (connect.signal.aborted) throw connectFailure(host, "connect_timeout", policy);
-  throw connectFailure(host, last instanceof Deno.errors.ConnectionRefused ? "refused" : "unreachable", policy);
+  throw connectFailure(host, opened.failure, policy);
 }
 
 /**
@@ -329,7 +313,7 @@ export async function outboundRequest(
   const target = checkOutboundUrl(url, policy);
   const host = target.hostname;
   const deadline = new Deadline(policy.totalTimeoutMs);
-  let pinned: PinnedCall | undefined;
+  let pinned: PinnedCall | null = null;
   try {
     // checkOutboundUrl lets http through only for 127.0.0.1 with the loopback exception.
     const loopbackException = target.protocol === "http:";
@@ -348,11 +332,11 @@ export async function outboundRequest(
       }
     }
     const port = Number(target.port || (target.protocol === "https:" ? 443 : 80));
-    if (!loopbackException && canPin()) {
-      pinned = pinCall(target, addresses, { connectTimeoutMs: policy.connectTimeoutMs, signal: deadline.signal });
-    } else {
-      await probeConnect(host, addresses, port, policy, deadline);
-    }
+    // A call that cannot be pinned (docs/security.md#outbound-calls) is probed, then left to fetch.
+    pinned = loopbackException
+      ? null
+      : pinCall(target, port, addresses, { connectTimeoutMs: policy.connectTimeoutMs, signal: deadline.signal });
+    if (!pinned) await probeConnect(host, addresses, port, policy, deadline);
 
     let response: Response;
     try {

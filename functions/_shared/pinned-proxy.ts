@@ -1,3 +1,5 @@
+import { type ConnectFailure, firstConnection } from "./first-connection.ts";
+
 /**
  * Pins an outbound https call to the addresses that outbound.ts checked.
  *
@@ -13,20 +15,15 @@
  * Rules and what they leave open: docs/security.md#outbound-calls.
  */
 
-/** Why a tunnel could not be opened, for outbound.ts to word. */
-export type TunnelFailure = "connect_timeout" | "refused" | "unreachable";
-
 interface Pin {
   /** host:port as fetch writes them in its CONNECT line (an IPv6 literal in brackets), lowercased. */
   authority: string;
   addresses: string[];
   port: number;
   connectTimeoutMs: number;
-  /** The call's deadline: a tunnel is not opened once it has passed. */
-  signal: AbortSignal;
-  failure?: TunnelFailure;
-  /** Set when the call ends: the ticket no longer opens a tunnel. */
-  released: boolean;
+  /** Aborted when the call's deadline passes or the call ends: no tunnel opens after that. */
+  ended: AbortSignal;
+  failure?: ConnectFailure;
   /** Both ends of every tunnel of this call, closed when the call ends. */
   open: Set<Deno.Conn>;
 }
@@ -34,79 +31,134 @@ interface Pin {
 /** The basic-auth user name fetch sends with a ticket (any would do: the ticket decides). */
 const USER = "sfp-pin";
 /** How long a client has to send its CONNECT request: fetch sends it at once. */
-const HEAD_TIMEOUT_MS = 5000;
+const HEAD_TIMEOUT_MS = 1000;
 const MAX_HEAD_BYTES = 8192;
+/**
+ * Connections that have not yet sent their request. More are closed at once: only this
+ * process's fetch has a ticket, but any local process can connect, and each connection holds
+ * a file descriptor.
+ */
+const MAX_PENDING = 32;
 
 const pins = new Map<string, Pin>();
-let proxy: { port: number } | undefined;
+let pending = 0;
+/** The proxy's port once it listens; null when this runtime cannot give it one (then no call is pinned). */
+let proxy: { port: number } | null | undefined;
 
-/** Starts the proxy once per process; it never keeps the process alive on its own. */
-function proxyPort(): number {
-  if (!proxy) {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    listener.unref();
-    proxy = { port: listener.addr.port };
-    (async () => {
-      for await (const connection of listener) serve(connection).catch(() => closeQuietly(connection));
-    })().catch(() => {});
+/**
+ * Starts the proxy once per process; it never keeps the process alive on its own. Supabase's
+ * Edge Runtime has a Deno.listen of its own that binds nothing (it reports 0.0.0.0:9999 and
+ * hands over the function's own incoming requests): a listener not on 127.0.0.1 is closed
+ * unused, and calls are not pinned.
+ */
+function proxyPort(): number | null {
+  if (proxy !== undefined) return proxy?.port ?? null;
+  proxy = null;
+  if (typeof Deno.createHttpClient !== "function") return null;
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  } catch {
+    return null;
   }
+  if (listener.addr.hostname !== "127.0.0.1" || listener.addr.port === 0) {
+    try {
+      listener.close();
+    } catch {
+      // nothing to close
+    }
+    return null;
+  }
+  listener.unref();
+  proxy = { port: listener.addr.port };
+  (async () => {
+    for await (const connection of listener) {
+      if (pending >= MAX_PENDING) {
+        closeQuietly(connection);
+        continue;
+      }
+      serve(connection).catch(() => closeQuietly(connection));
+    }
+  })().catch(() => {});
   return proxy.port;
 }
 
-/** Whether this runtime can pin a call: it can create an HTTP client with a proxy, and listen. */
-export function canPin(): boolean {
-  if (typeof Deno.createHttpClient !== "function") return false;
-  try {
-    proxyPort();
-    return true;
-  } catch {
-    return false;
+/**
+ * The NO_PROXY entries that would make fetch bypass the proxy for `host`. Deno's fetch applies
+ * NO_PROXY (or no_proxy) even to a client given a proxy, so such a call could not be pinned.
+ * Matched broadly (an entry matches the host, any name under it, or, for an IP literal, any
+ * address or range entry): a false match only leaves a call unpinned, as where the runtime
+ * cannot pin.
+ */
+function bypassesProxy(host: string): boolean {
+  const literal = /^[\d.]+$|^\[/.test(host);
+  const name = host.toLowerCase().replace(/\.$/, "");
+  for (const variable of ["NO_PROXY", "no_proxy"]) {
+    for (const raw of (Deno.env.get(variable) ?? "").split(",")) {
+      const entry = raw.trim().toLowerCase().replace(/^\*?\.?/, "").replace(/\.$/, "");
+      if (raw.trim() === "*") return true;
+      if (entry === "") continue;
+      if (literal ? /^[\d.:[\]/a-f]*[\d:][\d.:[\]/a-f]*$/.test(entry) : name === entry || name.endsWith(`.${entry}`)) return true;
+    }
   }
+  return false;
 }
 
 export interface PinnedCall {
   /** The fetch client that goes through this call's tunnel. */
   client: Deno.HttpClient;
   /** Why the tunnel failed, once it has. */
-  failure(): TunnelFailure | undefined;
+  failure(): ConnectFailure | undefined;
   /** Ends the call: the ticket stops working, the client and any tunnel still open are closed. */
   release(): void;
-  /** Where the proxy listens, and the Proxy-Authorization value fetch sends for this call (for tests). */
+  /**
+   * Where the proxy listens, and the Proxy-Authorization value of this call's ticket, for tests:
+   * it opens tunnels to this call's host, port and addresses only, until release().
+   */
   proxy: { port: number; authorization: string };
 }
 
 /**
- * A fetch client whose connections to `target`'s host and port go only to `addresses`.
- * Certificates are verified against the system's roots, as fetch's own (and DENO_CERT's).
+ * A fetch client whose connections to `target`'s host and `port` go only to `addresses`; null
+ * when this call cannot be pinned (the runtime cannot, or NO_PROXY names the host): the caller
+ * then connects unpinned. Certificates are verified as by fetch itself (the system's roots,
+ * and DENO_CERT's).
  */
 export function pinCall(
   target: URL,
+  port: number,
   addresses: string[],
   options: { connectTimeoutMs: number; signal: AbortSignal },
-): PinnedCall {
-  const targetPort = Number(target.port || 443);
-  const ticket = crypto.getRandomValues(new Uint8Array(32)).reduce((hex, byte) => hex + byte.toString(16).padStart(2, "0"), "");
+): PinnedCall | null {
+  const proxyAt = proxyPort();
+  if (proxyAt === null || bypassesProxy(target.hostname)) return null;
+  const ticket = Array.from(crypto.getRandomValues(new Uint8Array(32)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const authorization = `Basic ${btoa(`${USER}:${ticket}`)}`;
+  let client: Deno.HttpClient;
+  try {
+    client = Deno.createHttpClient({
+      proxy: { url: `http://127.0.0.1:${proxyAt}`, basicAuth: { username: USER, password: ticket } },
+    });
+  } catch {
+    return null;
+  }
+  const end = new AbortController();
   const pin: Pin = {
-    authority: `${target.hostname}:${targetPort}`.toLowerCase(),
+    authority: `${target.hostname}:${port}`.toLowerCase(),
     addresses,
-    port: targetPort,
+    port,
     connectTimeoutMs: options.connectTimeoutMs,
-    signal: options.signal,
-    released: false,
+    ended: AbortSignal.any([end.signal, options.signal]),
     open: new Set(),
   };
   pins.set(ticket, pin);
-  const port = proxyPort();
-  const client = Deno.createHttpClient({
-    proxy: { url: `http://127.0.0.1:${port}`, basicAuth: { username: USER, password: ticket } },
-  });
   return {
     client,
-    proxy: { port, authorization: `Basic ${btoa(`${USER}:${ticket}`)}` },
     failure: () => pin.failure,
+    proxy: { port: proxyAt, authorization },
     release() {
       pins.delete(ticket);
-      pin.released = true;
+      end.abort();
       client.close();
       for (const connection of pin.open) closeQuietly(connection);
       pin.open.clear();
@@ -124,12 +176,24 @@ function closeQuietly(connection: Deno.Conn): void {
 
 const encoder = new TextEncoder();
 
+async function writeAll(connection: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.length;) written += await connection.write(bytes.subarray(written));
+}
+
 async function answer(connection: Deno.Conn, status: string): Promise<void> {
-  await connection.write(encoder.encode(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`)).catch(() => {});
+  await writeAll(connection, encoder.encode(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`)).catch(() => {});
   closeQuietly(connection);
 }
 
-/** The request head (up to the blank line) and whatever the client sent after it. */
+/** Where the blank line that ends a request head starts, or -1. */
+function headEnd(bytes: Uint8Array): number {
+  for (let i = 0; i + 3 < bytes.length; i++) {
+    if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) return i;
+  }
+  return -1;
+}
+
+/** The request head (up to the blank line, as text) and whatever the client sent after it. */
 async function readHead(connection: Deno.Conn): Promise<{ head: string; rest: Uint8Array } | null> {
   const buffer = new Uint8Array(MAX_HEAD_BYTES);
   let length = 0;
@@ -139,11 +203,8 @@ async function readHead(connection: Deno.Conn): Promise<{ head: string; rest: Ui
       const read = await connection.read(buffer.subarray(length));
       if (read === null) return null;
       length += read;
-      const end = new TextDecoder().decode(buffer.subarray(0, length)).indexOf("\r\n\r\n");
-      if (end >= 0) {
-        // The head is ASCII, so its characters are its bytes.
-        return { head: new TextDecoder().decode(buffer.subarray(0, end)), rest: buffer.slice(end + 4, length) };
-      }
+      const end = headEnd(buffer.subarray(0, length));
+      if (end >= 0) return { head: new TextDecoder().decode(buffer.subarray(0, end)), rest: buffer.slice(end + 4, length) };
     }
     return null;
   } finally {
@@ -151,7 +212,7 @@ async function readHead(connection: Deno.Conn): Promise<{ head: string; rest: Ui
   }
 }
 
-/** The pin a Proxy-Authorization header names, if any. */
+/** The live pin a Proxy-Authorization header names, if any. */
 function pinOf(head: string): Pin | undefined {
   const header = /^proxy-authorization:\s*basic\s+([A-Za-z0-9+/=]+)\s*$/im.exec(head);
   if (!header) return undefined;
@@ -168,7 +229,13 @@ function pinOf(head: string): Pin | undefined {
 
 /** One client connection: a CONNECT for a live ticket's host and port, tunnelled to its addresses. */
 async function serve(connection: Deno.Conn): Promise<void> {
-  const request = await readHead(connection).catch(() => null);
+  pending++;
+  let request: Awaited<ReturnType<typeof readHead>>;
+  try {
+    request = await readHead(connection).catch(() => null);
+  } finally {
+    pending--;
+  }
   if (!request) return closeQuietly(connection);
   const line = /^(\S+) (\S+) HTTP\/1\.[01]$/.exec(request.head.split("\r\n")[0]);
   if (!line) return answer(connection, "400 Bad Request");
@@ -177,20 +244,17 @@ async function serve(connection: Deno.Conn): Promise<void> {
   if (!pin) return answer(connection, "407 Proxy Authentication Required");
   if (line[2].toLowerCase() !== pin.authority) return answer(connection, "403 Forbidden");
   pin.open.add(connection);
-  const upstream = await connectPinned(pin);
-  if (!upstream) {
+  const opened = await firstConnection(pin.addresses, pin.port, pin.connectTimeoutMs, pin.ended);
+  if ("failure" in opened || pin.ended.aborted) {
+    if ("failure" in opened) pin.failure ??= opened.failure;
+    else closeQuietly(opened.connection); // the call ended while this tunnel was opening
     pin.open.delete(connection);
     return answer(connection, "502 Bad Gateway");
   }
-  if (pin.released) {
-    // The call ended while this tunnel was opening.
-    closeQuietly(upstream);
-    pin.open.delete(connection);
-    return closeQuietly(connection);
-  }
+  const upstream = opened.connection;
   pin.open.add(upstream);
-  await connection.write(encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
-  if (request.rest.length) await upstream.write(request.rest);
+  await writeAll(connection, encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
+  if (request.rest.length) await writeAll(upstream, request.rest);
   // Either side ending ends the tunnel.
   await Promise.race([
     connection.readable.pipeTo(upstream.writable, { preventClose: true }).catch(() => {}),
@@ -200,26 +264,4 @@ async function serve(connection: Deno.Conn): Promise<void> {
     closeQuietly(end);
     pin.open.delete(end);
   }
-}
-
-/** A connection to the first of the pin's addresses that accepts one, within its connect timeout. */
-async function connectPinned(pin: Pin): Promise<Deno.Conn | null> {
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), pin.connectTimeoutMs);
-  const signal = AbortSignal.any([timeout.signal, pin.signal]);
-  let refused = false;
-  try {
-    for (const hostname of pin.addresses) {
-      try {
-        return await Deno.connect({ hostname, port: pin.port, signal });
-      } catch (error) {
-        refused ||= error instanceof Deno.errors.ConnectionRefused;
-        if (signal.aborted) break;
-      }
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  pin.failure = timeout.signal.aborted ? "connect_timeout" : refused ? "refused" : "unreachable";
-  return null;
 }

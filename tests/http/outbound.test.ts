@@ -40,6 +40,8 @@ interface ProbeResult {
   error?: ProbeError;
   log?: string[];
   statuses?: string[];
+  /** How long the call took inside the probe (with "timed"). */
+  ms?: number;
 }
 
 interface ProbeRequest {
@@ -52,6 +54,7 @@ interface ProbeRequest {
   body?: string;
   json?: boolean;
   log?: boolean;
+  timed?: boolean;
   tunnel?: { url: string; addresses: string[]; attempts: { method?: string; authority?: string; auth: "none" | "wrong" | "valid" }[] };
 }
 
@@ -478,7 +481,7 @@ describe("time limits and failures", () => {
   const timedOut = refusal("timeout", "127.0.0.1", "Outbound call to 127.0.0.1 timed out after 1000 ms");
 
   it("a connection that does not open within the connect timeout", async () => {
-    const { result, ms } = await probeRun({ url: `http://127.0.0.1:${backlogPort}/` }, timeouts);
+    const { ms, ...result } = await probe({ url: `http://127.0.0.1:${backlogPort}/`, timed: true }, timeouts);
     expect(result).toEqual(
       refusal("connect_timeout", "127.0.0.1", "Outbound call to 127.0.0.1 timed out: no connection within 300 ms"),
     );
@@ -557,7 +560,7 @@ describe("https pinned to the checked addresses", () => {
   });
 
   it("the tunnel's connection keeps the connect timeout, and a refused port is named", async () => {
-    const { result, ms } = await probeRun<ProbeResult>({ url: `https://api.github.test:${backlogPort}/` }, { ...network(githubDns), ...timeouts });
+    const { ms, ...result } = await probe({ url: `https://api.github.test:${backlogPort}/`, timed: true }, { ...network(githubDns), ...timeouts });
     expect(result).toEqual(
       refusal("connect_timeout", "api.github.test", "Outbound call to api.github.test timed out: no connection within 300 ms"),
     );
@@ -565,6 +568,40 @@ describe("https pinned to the checked addresses", () => {
     expect(await probe({ url: `https://api.github.test:${closedPort}/` }, network(githubDns))).toEqual(
       refusal("network", "api.github.test", "Outbound call to api.github.test failed: the connection was refused"),
     );
+  });
+
+  it("a deadline that passes while the tunnel connects ends the call as timed out", async () => {
+    expect(await probe(
+      { url: `https://api.github.test:${backlogPort}/` },
+      { ...network(githubDns), SFP_OUTBOUND_CONNECT_TIMEOUT_MS: "2000", SFP_OUTBOUND_TIMEOUT_MS: "1000" },
+    )).toEqual(refusal("timeout", "api.github.test", "Outbound call to api.github.test timed out after 1000 ms"));
+  });
+
+  it("the tunnel tries the checked addresses in order, and reaches one over IPv6", async () => {
+    const other = "140.82.112.7"; // routed to 127.0.0.2, where nothing listens: refused
+    const { result } = await probeRun<ProbeResult[]>(
+      [{ url: `https://api.github.test:${port(github)}/json` }, { log: true }],
+      {
+        DENO_CERT: trusted,
+        OUTBOUND_PROBE_NETWORK: JSON.stringify({
+          dns: { "api.github.test": { A: [[other, PUBLIC]] } },
+          routes: { [other]: "127.0.0.2", [PUBLIC]: "127.0.0.1" },
+        }),
+      },
+    );
+    expect(result).toEqual([
+      { ok: true, status: 200, text: '{"hello":"from github"}' },
+      { ok: true, log: ["A api.github.test", "AAAA api.github.test", `connect ${other}:${port(github)}`, `connect ${PUBLIC}:${port(github)}`] },
+    ]);
+    const v6 = "2606:4700::1111";
+    const ipv6 = await probeRun<ProbeResult[]>(
+      [{ url: `https://api.github.test:${port(github)}/json` }, { log: true }],
+      { DENO_CERT: trusted, OUTBOUND_PROBE_NETWORK: JSON.stringify({ dns: { "api.github.test": { AAAA: [[v6]] } }, routes: { [v6]: "127.0.0.1" } }) },
+    );
+    expect(ipv6.result).toEqual([
+      { ok: true, status: 200, text: '{"hello":"from github"}' },
+      { ok: true, log: ["A api.github.test", "AAAA api.github.test", `connect ${v6}:${port(github)}`] },
+    ]);
   });
 
   it("the proxy opens a tunnel only with the call's ticket, only to its host and port, only while the call lasts", async () => {
@@ -592,21 +629,48 @@ describe("https pinned to the checked addresses", () => {
         "HTTP/1.1 403 Forbidden",
         "HTTP/1.1 405 Method Not Allowed",
         "HTTP/1.1 200 Connection Established",
+        // A tunnel held open, then the call released: the proxy closes it.
+        "HTTP/1.1 200 Connection Established",
+        "closed",
         // The same request once the call has ended.
         "HTTP/1.1 407 Proxy Authentication Required",
       ],
     });
   });
 
-  it("a runtime that cannot pin probes the address and lets fetch resolve the name itself (the window docs/security.md describes)", async () => {
+  // Where a call cannot be pinned it is probed, then fetch resolves the name itself: here the
+  // system's resolver, which does not know it (the window docs/security.md describes).
+  const unpinned = (log: string[]) => [
+    refusal("network", "api.github.test", "Outbound call to api.github.test failed: the request could not be completed"),
+    { ok: true, log },
+  ];
+
+  it.each([
+    ["without Deno.createHttpClient", { noPinning: true }],
+    ["where Deno.listen is refused", { listen: "refuse" }],
+    ["where Deno.listen binds nothing (Supabase's Edge Runtime)", { listen: "fake" }],
+  ])("a runtime that cannot pin probes the address and lets fetch resolve the name: %s", async (_label, runtime) => {
     const url = `https://api.github.test:${port(github)}/json`;
-    const { result } = await probeRun<ProbeResult[]>([{ url }, { log: true }], network(githubDns, { noPinning: true }));
-    // The probe connected to the checked address; fetch then asked the system's resolver, which
-    // does not know the name.
-    expect(result).toEqual([
-      refusal("network", "api.github.test", "Outbound call to api.github.test failed: the request could not be completed"),
-      { ok: true, log: ["A api.github.test", "AAAA api.github.test", `connect ${PUBLIC}:${port(github)}`] },
-    ]);
+    const { result } = await probeRun<ProbeResult[]>([{ url }, { log: true }], network(githubDns, runtime));
+    expect(result).toEqual(unpinned(["A api.github.test", "AAAA api.github.test", `connect ${PUBLIC}:${port(github)}`]));
+  });
+
+  // Deno 2.9's fetch bypasses a client's proxy for "*", ".github.test", "github.test" and a list
+  // holding one (checked by hand); "*.github.test" and another case it does not match, but they
+  // plainly name the host, and the module leaves a call unpinned for them too.
+  it.each(["*", ".github.test", "github.test", "localhost, github.test", "*.github.test", "API.GitHub.test"])(
+    "NO_PROXY=%s names the host: the call is left unpinned, since fetch may bypass the proxy for it",
+    async (noProxy) => {
+      const url = `https://api.github.test:${port(github)}/json`;
+      const { result } = await probeRun<ProbeResult[]>([{ url }, { log: true }], { ...network(githubDns), NO_PROXY: noProxy });
+      expect(result).toEqual(unpinned(["A api.github.test", "AAAA api.github.test", `connect ${PUBLIC}:${port(github)}`]));
+    },
+  );
+
+  it("NO_PROXY naming other hosts leaves the call pinned", async () => {
+    const url = `https://api.github.test:${port(github)}/json`;
+    const result = await probe({ url }, { ...network(githubDns), NO_PROXY: "localhost,127.0.0.1,.internal,github.test.example" });
+    expect(result).toEqual({ ok: true, status: 200, text: '{"hello":"from github"}' });
   });
 
   it("no path, query, header or body of a pinned call appears in its errors", async () => {

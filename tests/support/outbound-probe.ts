@@ -11,14 +11,18 @@
  *
  * OUTBOUND_PROBE_NETWORK (JSON) stands in for the internet, which tests cannot reach:
  *   {"dns": {"<name>": {"A": [[...first answer], [...next], ...], "AAAA": [...]}},
- *    "routes": {"<public address>": "127.0.0.1"}, "noPinning": true}
+ *    "routes": {"<public address>": "<local address>"}, "noPinning": true, "listen": "refuse" | "fake"}
  * Deno.resolveDns answers from `dns` (one answer per query, the last repeated; a name or type
- * not listed is not found), Deno.connect reaches a routed address at 127.0.0.1 (same port),
- * and noPinning takes Deno.createHttpClient away (a runtime that cannot pin). Two more requests
- * then: {"log": true} (the DNS queries and connections so far) and {"tunnel": {url, addresses,
- * attempts: [{method?, authority?, auth: "none" | "wrong" | "valid"}]}}, which pins a call
- * (functions/_shared/pinned-proxy.ts) and sends each attempt to its proxy as a raw request,
- * the last one again after the call is released, answering the status lines.
+ * not listed is not found), Deno.connect reaches a routed address at its local address (same
+ * port), noPinning takes Deno.createHttpClient away, and `listen` makes Deno.listen throw
+ * ("refuse") or answer a listener that binds nothing, as Supabase's Edge Runtime does ("fake"):
+ * runtimes that cannot pin. Two more requests then: {"log": true} (the DNS queries and
+ * connections so far) and {"tunnel": {url, addresses, attempts: [{method?, authority?, auth:
+ * "none" | "wrong" | "valid"}]}}, which pins a call (functions/_shared/pinned-proxy.ts), sends
+ * each attempt to its proxy as a raw request, then opens one more tunnel with the call's ticket,
+ * releases the call, and sends the last attempt again, answering the status lines (the held
+ * tunnel's as "closed" or "open": whether the release closed it). {"timed": true} on a request
+ * adds the milliseconds its call took ("ms").
  * It is Deno code that tsc (Node settings) also checks, hence the module imported by a
  * computed specifier and Deno reached through globalThis.
  */
@@ -44,13 +48,14 @@ interface DenoApi {
   resolveDns(name: string, type: string, options?: unknown): Promise<string[]>;
   connect(options: { hostname: string; port: number; signal?: AbortSignal }): Promise<DenoConn>;
   createHttpClient?: unknown;
-  errors: { NotFound: new (message: string) => Error };
+  listen(options: unknown): unknown;
+  errors: { NotFound: new (message: string) => Error; PermissionDenied: new (message: string) => Error };
 }
 interface PinnedProxy {
-  pinCall(target: URL, addresses: string[], options: { connectTimeoutMs: number; signal: AbortSignal }): {
+  pinCall(target: URL, port: number, addresses: string[], options: { connectTimeoutMs: number; signal: AbortSignal }): {
     release(): void;
     proxy: { port: number; authorization: string };
-  };
+  } | null;
 }
 
 const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
@@ -60,6 +65,7 @@ interface Network {
   dns?: Record<string, Record<string, string[][]>>;
   routes?: Record<string, string>;
   noPinning?: boolean;
+  listen?: "refuse" | "fake";
 }
 const network = JSON.parse(deno.env.toObject().OUTBOUND_PROBE_NETWORK ?? "null") as Network | null;
 const log: string[] = [];
@@ -80,6 +86,21 @@ if (network) {
     return connect({ ...options, hostname: network.routes?.[options.hostname] ?? options.hostname });
   };
   if (network.noPinning) deno.createHttpClient = undefined;
+  if (network.listen === "refuse") {
+    deno.listen = () => {
+      throw new deno.errors.PermissionDenied("listening is not allowed here");
+    };
+  }
+  if (network.listen === "fake") {
+    deno.listen = () => ({
+      addr: { transport: "tcp", hostname: "0.0.0.0", port: 9999 },
+      close() {},
+      unref() {},
+      async *[Symbol.asyncIterator]() {
+        throw new Error("a listener that binds nothing was iterated");
+      },
+    });
+  }
 }
 
 const outbound = await import(new URL("../../functions/_shared/outbound.ts", import.meta.url).href) as Outbound;
@@ -95,6 +116,7 @@ interface ProbeRequest {
   body?: string;
   json?: boolean;
   log?: boolean;
+  timed?: boolean;
   tunnel?: { url: string; addresses: string[]; attempts: TunnelAttempt[] };
 }
 
@@ -118,11 +140,25 @@ async function rawRequest(port: number, head: string): Promise<string> {
   }
 }
 
+/** Whether the proxy closes `connection` within a second (it reads EOF, or an error). */
+async function closedSoon(connection: DenoConn): Promise<boolean> {
+  const timer = setTimeout(() => connection.close(), 1000);
+  try {
+    return (await connection.read(new Uint8Array(64))) === null;
+  } catch {
+    return false; // closed here, by the timer: the proxy had left it open
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function tryTunnel(tunnel: NonNullable<ProbeRequest["tunnel"]>): Promise<string[]> {
   const target = new URL(tunnel.url);
-  const call = pinnedProxy.pinCall(target, tunnel.addresses, { connectTimeoutMs: 1000, signal: new AbortController().signal });
+  const port = Number(target.port || 443);
+  const call = pinnedProxy.pinCall(target, port, tunnel.addresses, { connectTimeoutMs: 1000, signal: new AbortController().signal });
+  if (!call) return ["not pinned"];
   const headOf = (attempt: TunnelAttempt) => {
-    const authority = attempt.authority ?? `${target.hostname}:${target.port || 443}`;
+    const authority = attempt.authority ?? `${target.hostname}:${port}`;
     const authorization = attempt.auth === "valid"
       ? call.proxy.authorization
       : attempt.auth === "wrong" ? `Basic ${btoa(`sfp-pin:${"0".repeat(64)}`)}` : undefined;
@@ -130,17 +166,26 @@ async function tryTunnel(tunnel: NonNullable<ProbeRequest["tunnel"]>): Promise<s
       (authorization ? `Proxy-Authorization: ${authorization}\r\n` : "") + "\r\n";
   };
   const statuses: string[] = [];
+  let held: DenoConn | undefined;
   try {
     for (const attempt of tunnel.attempts) statuses.push(await rawRequest(call.proxy.port, headOf(attempt)));
+    held = await deno.connect({ hostname: "127.0.0.1", port: call.proxy.port });
+    await held.write(new TextEncoder().encode(headOf({ auth: "valid" })));
+    const buffer = new Uint8Array(1024);
+    const read = await held.read(buffer);
+    statuses.push(read === null ? "(closed)" : new TextDecoder().decode(buffer.subarray(0, read)).split("\r\n")[0]);
   } finally {
     call.release();
   }
+  statuses.push(held && await closedSoon(held) ? "closed" : "open");
   const last = tunnel.attempts.at(-1);
   if (last) statuses.push(await rawRequest(call.proxy.port, headOf(last)));
   return statuses;
 }
 
 async function run(request: ProbeRequest): Promise<unknown> {
+  let started: number | undefined;
+  const took = () => (request.timed && started !== undefined ? { ms: Math.round(performance.now() - started) } : {});
   try {
     const policy = outbound.outboundPolicy(deno.env.toObject());
     if (request.policy) return { ok: true, policy };
@@ -149,11 +194,12 @@ async function run(request: ProbeRequest): Promise<unknown> {
     if (request.log) return { ok: true, log };
     if (request.tunnel) return { ok: true, statuses: await tryTunnel(request.tunnel) };
     const { method, headers, body } = request;
+    started = performance.now();
     const response = await outbound.outboundRequest(request.url!, { method, headers, body }, policy);
-    return { ok: true, status: response.status, text: response.text, ...(request.json ? { json: response.json() } : {}) };
+    return { ok: true, status: response.status, text: response.text, ...(request.json ? { json: response.json() } : {}), ...took() };
   } catch (error) {
     const e = error as Error & { reason?: string; host?: string };
-    return { error: { name: e.name, reason: e.reason, host: e.host, message: e.message } };
+    return { error: { name: e.name, reason: e.reason, host: e.host, message: e.message }, ...took() };
   }
 }
 
