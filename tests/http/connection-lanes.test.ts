@@ -5,7 +5,8 @@
  * connection, whose backend stays warm (docs/performance.md), and a call held up on one lane
  * does not hold up a request that comes meanwhile. A lane left idle for SFP_DB_IDLE_SECONDS
  * gets a new connection on its next call, even when the old one's peer stopped answering
- * (a proxy that forwards nothing, tests/support/tcp-proxy.ts), and its old one is closed.
+ * (a proxy that forwards nothing, tests/support/tcp-proxy.ts), and its old one is closed; so is
+ * a connection replaced at the deadline, its socket released although its peer never answers.
  */
 import { expect, it } from "vitest";
 import { databaseUrl } from "../../stack/addresses.ts";
@@ -119,6 +120,37 @@ it("answers on a new connection when the peer of a lane left idle stopped answer
     const now = await functionsBackends();
     expect(now).toHaveLength(2);
     expect(now).toContain(stuck);
+  } finally {
+    await stack.restartFunctions();
+    await proxy.close();
+  }
+});
+
+it("releases the socket of every connection it replaced at the deadline, although its peer never answers", async () => {
+  await createProject("acme/core");
+  await createGithubPat(pat1, { projects: ["acme/core"] });
+  const direct = new URL(databaseUrl(stack.server.superuserUrl, stack.database, {
+    name: "authenticator",
+    password: stack.server.authenticatorPassword,
+  }));
+  const proxy = await startTcpProxy(direct.hostname, Number(direct.port));
+  try {
+    const viaProxy = new URL(direct);
+    viaProxy.port = String(proxy.port);
+    await stack.restartFunctions({ SUPABASE_DB_URL: viaProxy.toString(), SFP_DB_DEADLINE_MS: "500" });
+    // Five times: a read opens a connection, its peer stops answering, the next read runs out
+    // of time on it and the lane gets a fresh client (which connects on the next call).
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await read("?provider=github&project=acme/core")).status);
+      proxy.freezeOpenConnections();
+      statuses.push((await read("?provider=github&project=acme/core")).status);
+    }
+    expect(statuses).toEqual([200, 503, 200, 503, 200, 503, 200, 503, 200, 503]);
+    // The proxy acknowledges the client's Terminate and FIN but never answers them: a socket only
+    // ended stays half-closed in the functions for as long as they run (one per replacement:
+    // patches/postgres+3.4.9.patch destroys it once Terminate is written).
+    expect(await pollUntil(async () => proxy.clientSocketsHeld(), (held) => held === 0, { timeoutMs: 3000, everyMs: 100 })).toBe(0);
   } finally {
     await stack.restartFunctions();
     await proxy.close();

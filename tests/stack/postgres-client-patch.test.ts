@@ -4,7 +4,9 @@
  * old generation, and each dead one kept its query and result alive through every scavenge
  * (docs/performance.md). The probe builds 20,000 queries and asks V8 where the last one's
  * closures live. Without the patch both answers are false, in Deno (the functions' runtime) and
- * in Node.js (the CLI's and the commands').
+ * in Node.js (the CLI's and the commands'). The patch's other change (a closed connection's
+ * socket released without waiting for the peer) is tested where it matters, in
+ * tests/http/connection-lanes.test.ts.
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";

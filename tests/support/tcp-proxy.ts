@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 
 /**
@@ -11,6 +12,12 @@ export interface TcpProxy {
   port: number;
   /** Freezes every connection open now. */
   freezeOpenConnections(): void;
+  /**
+   * How many sockets connected to the proxy some process still holds: the clients' ends, from
+   * the kernel's table (Linux), not counting those no process owns any more (the kernel ends
+   * those on its own).
+   */
+  clientSocketsHeld(): number;
   /** Closes every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -37,6 +44,14 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
         client.pause();
         upstream.pause();
       }
+    },
+    clientSocketsHeld() {
+      const port = (server.address() as { port: number }).port.toString(16).toUpperCase().padStart(4, "0");
+      return ["/proc/net/tcp", "/proc/net/tcp6"]
+        .flatMap((file) => readFileSync(file, "utf8").trim().split("\n").slice(1))
+        .map((line) => line.trim().split(/\s+/))
+        // Fields: sl, local, remote, state, queues, timer, retransmits, uid, timeout, inode.
+        .filter((fields) => fields[2].endsWith(`:${port}`) && fields[9] !== "0").length;
     },
     async close() {
       for (const { client, upstream } of pairs) {
