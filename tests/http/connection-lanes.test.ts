@@ -13,7 +13,7 @@ import { databaseUrl } from "../../stack/addresses.ts";
 import { githubRead, integrationCalls, pat1 } from "../support/integrations.ts";
 import { lockWaiters } from "../support/locks.ts";
 import { pollUntil } from "../support/poll.ts";
-import { startTcpProxy } from "../support/tcp-proxy.ts";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { useTestStack } from "../support/test-stack.ts";
 
 const stack = useTestStack({
@@ -95,15 +95,7 @@ it("closes a connection left idle for SFP_DB_IDLE_SECONDS and opens one again fo
 it("answers on a new connection when the peer of a lane left idle stopped answering", async () => {
   await createProject("acme/core");
   const id = await createGithubPat(pat1, { projects: ["acme/core"] });
-  const direct = new URL(databaseUrl(stack.server.superuserUrl, stack.database, {
-    name: "authenticator",
-    password: stack.server.authenticatorPassword,
-  }));
-  const proxy = await startTcpProxy(direct.hostname, Number(direct.port));
-  try {
-    const viaProxy = new URL(direct);
-    viaProxy.port = String(proxy.port);
-    await stack.restartFunctions({ SUPABASE_DB_URL: viaProxy.toString(), SFP_DB_IDLE_SECONDS: "2" });
+  await behindProxy({ SFP_DB_IDLE_SECONDS: "2" }, async (proxy) => {
     expect((await read("?provider=github&project=acme/core")).status).toBe(200);
     const [stuck, ...others] = await functionsBackends();
     expect(others).toEqual([]);
@@ -120,24 +112,13 @@ it("answers on a new connection when the peer of a lane left idle stopped answer
     const now = await functionsBackends();
     expect(now).toHaveLength(2);
     expect(now).toContain(stuck);
-  } finally {
-    await stack.restartFunctions();
-    await proxy.close();
-  }
+  });
 });
 
 it("releases the socket of every connection it replaced at the deadline, although its peer never answers", async () => {
   await createProject("acme/core");
   await createGithubPat(pat1, { projects: ["acme/core"] });
-  const direct = new URL(databaseUrl(stack.server.superuserUrl, stack.database, {
-    name: "authenticator",
-    password: stack.server.authenticatorPassword,
-  }));
-  const proxy = await startTcpProxy(direct.hostname, Number(direct.port));
-  try {
-    const viaProxy = new URL(direct);
-    viaProxy.port = String(proxy.port);
-    await stack.restartFunctions({ SUPABASE_DB_URL: viaProxy.toString(), SFP_DB_DEADLINE_MS: "500" });
+  await behindProxy({ SFP_DB_DEADLINE_MS: "500" }, async (proxy) => {
     // Five times: a read opens a connection, its peer stops answering, the next read runs out
     // of time on it and the lane gets a fresh client (which connects on the next call).
     const statuses: number[] = [];
@@ -151,11 +132,29 @@ it("releases the socket of every connection it replaced at the deadline, althoug
     // ended stays half-closed in the functions for as long as they run (one per replacement:
     // patches/postgres+3.4.9.patch destroys it once Terminate is written).
     expect(await pollUntil(async () => proxy.clientSocketsHeld(), (held) => held === 0, { timeoutMs: 3000, everyMs: 100 })).toBe(0);
+  });
+});
+
+/**
+ * Runs `test` with the functions restarted to reach the database through a TCP proxy that the
+ * test may freeze (tests/support/tcp-proxy.ts), with `env` besides; restores them after.
+ */
+async function behindProxy(env: Record<string, string>, test: (proxy: TcpProxy) => Promise<void>): Promise<void> {
+  const direct = new URL(databaseUrl(stack.server.superuserUrl, stack.database, {
+    name: "authenticator",
+    password: stack.server.authenticatorPassword,
+  }));
+  const proxy = await startTcpProxy(direct.hostname, Number(direct.port));
+  try {
+    const viaProxy = new URL(direct);
+    viaProxy.port = String(proxy.port);
+    await stack.restartFunctions({ SUPABASE_DB_URL: viaProxy.toString(), ...env });
+    await test(proxy);
   } finally {
     await stack.restartFunctions();
     await proxy.close();
   }
-});
+}
 
 /**
  * The process ids of the functions' live connections to this file's database; with `since`,

@@ -40,6 +40,7 @@ interface ProbeResult {
   error?: ProbeError;
   log?: string[];
   statuses?: string[];
+  flood?: [number, number];
   /** How long the call took inside the probe (with "timed"). */
   ms?: number;
 }
@@ -55,7 +56,12 @@ interface ProbeRequest {
   json?: boolean;
   log?: boolean;
   timed?: boolean;
-  tunnel?: { url: string; addresses: string[]; attempts: { method?: string; authority?: string; auth: "none" | "wrong" | "valid" }[] };
+  tunnel?: {
+    url: string;
+    addresses: string[];
+    attempts: { method?: string; authority?: string; auth: "none" | "wrong" | "valid" }[];
+    flood?: number;
+  };
 }
 
 interface ProbeRun<T> {
@@ -636,6 +642,15 @@ describe("https pinned to the checked addresses", () => {
         "HTTP/1.1 407 Proxy Authentication Required",
       ],
     });
+  });
+
+  it("the proxy holds at most 32 connections that have not sent their request, each for 1 s, and serves once they are gone", async () => {
+    const { result } = await probeRun<ProbeResult>({
+      tunnel: { url: `https://api.github.test:${port(silent)}/`, addresses: ["127.0.0.1"], attempts: [{ auth: "valid" }], flood: 40 },
+    }, network(githubDns));
+    // 8 of 40 closed at once, the other 32 at their second; then a tunnel opens as usual.
+    expect(result.flood).toEqual([8, 40]);
+    expect(result.statuses?.[0]).toBe("HTTP/1.1 200 Connection Established");
   });
 
   // Where a call cannot be pinned it is probed, then fetch resolves the name itself: here the

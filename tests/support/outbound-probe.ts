@@ -21,8 +21,10 @@
  * "none" | "wrong" | "valid"}]}}, which pins a call (functions/_shared/pinned-proxy.ts), sends
  * each attempt to its proxy as a raw request, then opens one more tunnel with the call's ticket,
  * releases the call, and sends the last attempt again, answering the status lines (the held
- * tunnel's as "closed" or "open": whether the release closed it). {"timed": true} on a request
- * adds the milliseconds its call took ("ms").
+ * tunnel's as "closed" or "open": whether the release closed it). With "flood": n, it first
+ * opens n connections to the proxy that send nothing and answers how many the proxy closed
+ * within 300 ms and within 1,500 ms ("flood": [early, late]), before the attempts.
+ * {"timed": true} on a request adds the milliseconds its call took ("ms").
  * It is Deno code that tsc (Node settings) also checks, hence the module imported by a
  * computed specifier and Deno reached through globalThis.
  */
@@ -117,7 +119,7 @@ interface ProbeRequest {
   json?: boolean;
   log?: boolean;
   timed?: boolean;
-  tunnel?: { url: string; addresses: string[]; attempts: TunnelAttempt[] };
+  tunnel?: { url: string; addresses: string[]; attempts: TunnelAttempt[]; flood?: number };
 }
 
 interface TunnelAttempt {
@@ -152,11 +154,36 @@ async function closedSoon(connection: DenoConn): Promise<boolean> {
   }
 }
 
-async function tryTunnel(tunnel: NonNullable<ProbeRequest["tunnel"]>): Promise<string[]> {
+/** Opens `count` silent connections to the proxy: how many it closed within 300 ms, and within 1,500. */
+async function flood(port: number, count: number): Promise<[number, number]> {
+  const connections: DenoConn[] = [];
+  for (let i = 0; i < count; i++) connections.push(await deno.connect({ hostname: "127.0.0.1", port }));
+  const closed = connections.map((connection) => {
+    const state = { closed: false };
+    connection.read(new Uint8Array(16)).then(() => (state.closed = true), () => (state.closed = true));
+    return state;
+  });
+  const closedCount = () => closed.filter((state) => state.closed).length;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const early = closedCount();
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  const late = closedCount();
+  for (const connection of connections) {
+    try {
+      connection.close();
+    } catch {
+      // closed by the proxy
+    }
+  }
+  return [early, late];
+}
+
+async function tryTunnel(tunnel: NonNullable<ProbeRequest["tunnel"]>): Promise<{ statuses: string[]; flood?: [number, number] }> {
   const target = new URL(tunnel.url);
   const port = Number(target.port || 443);
   const call = pinnedProxy.pinCall(target, port, tunnel.addresses, { connectTimeoutMs: 1000, signal: new AbortController().signal });
-  if (!call) return ["not pinned"];
+  if (!call) return { statuses: ["not pinned"] };
+  const flooded = tunnel.flood ? { flood: await flood(call.proxy.port, tunnel.flood) } : {};
   const headOf = (attempt: TunnelAttempt) => {
     const authority = attempt.authority ?? `${target.hostname}:${port}`;
     const authorization = attempt.auth === "valid"
@@ -180,7 +207,7 @@ async function tryTunnel(tunnel: NonNullable<ProbeRequest["tunnel"]>): Promise<s
   statuses.push(held && await closedSoon(held) ? "closed" : "open");
   const last = tunnel.attempts.at(-1);
   if (last) statuses.push(await rawRequest(call.proxy.port, headOf(last)));
-  return statuses;
+  return { statuses, ...flooded };
 }
 
 async function run(request: ProbeRequest): Promise<unknown> {
@@ -192,7 +219,7 @@ async function run(request: ProbeRequest): Promise<unknown> {
     if (request.check !== undefined) return { ok: true, url: outbound.checkOutboundUrl(request.check, policy).href };
     if (request.address !== undefined) return { ok: true, problem: outbound.addressProblem(request.address) };
     if (request.log) return { ok: true, log };
-    if (request.tunnel) return { ok: true, statuses: await tryTunnel(request.tunnel) };
+    if (request.tunnel) return { ok: true, ...await tryTunnel(request.tunnel) };
     const { method, headers, body } = request;
     started = performance.now();
     const response = await outbound.outboundRequest(request.url!, { method, headers, body }, policy);
