@@ -137,7 +137,14 @@ export function pinCall(
   options: { connectTimeoutMs: number; signal: AbortSignal },
 ): PinnedCall | null {
   const proxyAt = proxyPort();
-  if (proxyAt === null || bypassesProxy(target.hostname)) return null;
+  if (proxyAt === null) {
+    warnOnce("runtime", "Outbound https calls are not pinned to their checked addresses: this runtime cannot give fetch a proxy on 127.0.0.1 (docs/security.md#outbound-calls)");
+    return null;
+  }
+  if (bypassesProxy(target.hostname)) {
+    warnOnce(`no_proxy ${target.hostname}`, `Outbound https calls to ${target.hostname} are not pinned to their checked addresses: NO_PROXY names it (docs/security.md#outbound-calls)`, { host: target.hostname });
+    return null;
+  }
   const ticket = Array.from(crypto.getRandomValues(new Uint8Array(32)), (byte) => byte.toString(16).padStart(2, "0")).join("");
   const authorization = `Basic ${btoa(`${USER}:${ticket}`)}`;
   let client: Deno.HttpClient;
@@ -170,6 +177,18 @@ export function pinCall(
       pin.open.clear();
     },
   };
+}
+
+const warned = new Set<string>();
+
+/**
+ * An operator's one line, once per process and `key`, when calls go unpinned: nothing else in
+ * outbound calls is logged, but a window reopened should not go unseen. Names at most a host.
+ */
+function warnOnce(key: string, message: string, fields: Record<string, string> = {}): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  console.warn(JSON.stringify({ level: "warn", message, ...fields }));
 }
 
 function closeQuietly(connection: Deno.Conn): void {

@@ -653,6 +653,10 @@ describe("https pinned to the checked addresses", () => {
     expect(result.statuses?.[0]).toBe("HTTP/1.1 200 Connection Established");
   });
 
+  /** The JSON lines the probe's Deno process wrote besides its result (the module's warnings). */
+  const warnings = (output: string) =>
+    output.split("\n").filter((line) => line.startsWith('{"level"')).map((line) => JSON.parse(line) as unknown);
+
   // Where a call cannot be pinned it is probed, then fetch resolves the name itself: here the
   // system's resolver, which does not know it (the window docs/security.md describes).
   const unpinned = (log: string[]) => [
@@ -664,10 +668,18 @@ describe("https pinned to the checked addresses", () => {
     ["without Deno.createHttpClient", { noPinning: true }],
     ["where Deno.listen is refused", { listen: "refuse" }],
     ["where Deno.listen binds nothing (Supabase's Edge Runtime)", { listen: "fake" }],
-  ])("a runtime that cannot pin probes the address and lets fetch resolve the name: %s", async (_label, runtime) => {
+  ])("a runtime that cannot pin probes the address and lets fetch resolve the name, and says so once: %s", async (_label, runtime) => {
     const url = `https://api.github.test:${port(github)}/json`;
-    const { result } = await probeRun<ProbeResult[]>([{ url }, { log: true }], network(githubDns, runtime));
-    expect(result).toEqual(unpinned(["A api.github.test", "AAAA api.github.test", `connect ${PUBLIC}:${port(github)}`]));
+    const { result, output } = await probeRun<ProbeResult[]>([{ url }, { url }, { log: true }], network(githubDns, runtime));
+    const probed = `connect ${PUBLIC}:${port(github)}`;
+    expect(result).toEqual([
+      unpinned([])[0],
+      ...unpinned(["A api.github.test", "AAAA api.github.test", probed, "A api.github.test", "AAAA api.github.test", probed]),
+    ]);
+    expect(warnings(output)).toEqual([{
+      level: "warn",
+      message: "Outbound https calls are not pinned to their checked addresses: this runtime cannot give fetch a proxy on 127.0.0.1 (docs/security.md#outbound-calls)",
+    }]);
   });
 
   // Deno 2.9's fetch bypasses a client's proxy for "*", ".github.test", "github.test" and a list
@@ -677,15 +689,21 @@ describe("https pinned to the checked addresses", () => {
     "NO_PROXY=%s names the host: the call is left unpinned, since fetch may bypass the proxy for it",
     async (noProxy) => {
       const url = `https://api.github.test:${port(github)}/json`;
-      const { result } = await probeRun<ProbeResult[]>([{ url }, { log: true }], { ...network(githubDns), NO_PROXY: noProxy });
+      const { result, output } = await probeRun<ProbeResult[]>([{ url }, { log: true }], { ...network(githubDns), NO_PROXY: noProxy });
       expect(result).toEqual(unpinned(["A api.github.test", "AAAA api.github.test", `connect ${PUBLIC}:${port(github)}`]));
+      expect(warnings(output)).toEqual([{
+        level: "warn",
+        message: "Outbound https calls to api.github.test are not pinned to their checked addresses: NO_PROXY names it (docs/security.md#outbound-calls)",
+        host: "api.github.test",
+      }]);
     },
   );
 
-  it("NO_PROXY naming other hosts leaves the call pinned", async () => {
+  it("NO_PROXY naming other hosts leaves the call pinned, and nothing is logged", async () => {
     const url = `https://api.github.test:${port(github)}/json`;
-    const result = await probe({ url }, { ...network(githubDns), NO_PROXY: "localhost,127.0.0.1,.internal,github.test.example" });
+    const { result, output } = await probeRun({ url }, { ...network(githubDns), NO_PROXY: "localhost,127.0.0.1,.internal,github.test.example" });
     expect(result).toEqual({ ok: true, status: 200, text: '{"hello":"from github"}' });
+    expect(warnings(output)).toEqual([]);
   });
 
   it("no path, query, header or body of a pinned call appears in its errors", async () => {
