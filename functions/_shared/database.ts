@@ -63,16 +63,6 @@ type DatabaseConfig = Pick<
 >;
 
 /**
- * A request never waits on a dead database: connecting gives up after
- * `databaseConnectSeconds`, and every call (its transaction included) after
- * `databaseDeadlineMs`; then the request is answered 503 "The database is unavailable; retry
- * later" with Retry-After, and the lane's connection, which may be stuck on a dead socket, is
- * replaced by a fresh one, so that the next request on it connects anew. A lane idle for
- * `databaseIdleSeconds` gets a fresh client on its next call, and its connection is closed:
- * under light load only the first lane serves (freeLane), and without this the others would keep
- * their connections open, one whose peer stopped answering among them, until a burst met it.
- */
-/**
  * A lane's client and what the pool knows of its use. A call keeps the Lane it started on, so
  * that what it counts stays with that client: a call still running on a client that was
  * replaced (at the deadline, or in an opening given up on) never counts against its successor.
@@ -85,6 +75,16 @@ interface Lane {
   lastUsed?: number;
 }
 
+/**
+ * A request never waits on a dead database: connecting gives up after
+ * `databaseConnectSeconds`, and every call (its transaction included) after
+ * `databaseDeadlineMs`; then the request is answered 503 "The database is unavailable; retry
+ * later" with Retry-After, and the lane's connection, which may be stuck on a dead socket, is
+ * replaced by a fresh one, so that the next request on it connects anew. A lane idle for
+ * `databaseIdleSeconds` gets a fresh client on its next call, and its connection is closed:
+ * under light load only the first lane serves (freeLane), and without this the others would keep
+ * their connections open, one whose peer stopped answering among them, until a burst met it.
+ */
 export class Database {
   private lanes: Lane[] | undefined;
   private settings: string[] = [];

@@ -34,14 +34,16 @@ const USER = "sfp-pin";
 const HEAD_TIMEOUT_MS = 1000;
 const MAX_HEAD_BYTES = 8192;
 /**
- * Connections that have not yet sent their request. More are closed at once: only this
- * process's fetch has a ticket, but any local process can connect, and each connection holds
- * a file descriptor.
+ * How many connections that have not yet sent their request are held: only this process's fetch
+ * has a ticket, but any local process can connect, and each connection holds a file descriptor.
+ * Past the limit the oldest is closed: fetch sends its request as soon as it connects, so a
+ * flood of silent connections pushes out its own, not fetch's.
  */
 const MAX_PENDING = 32;
 
 const pins = new Map<string, Pin>();
-let pending = 0;
+/** The connections still reading their request, oldest first. */
+const pending = new Set<Deno.Conn>();
 /** The proxy's port once it listens; null when this runtime cannot give it one (then no call is pinned). */
 let proxy: { port: number } | null | undefined;
 
@@ -73,13 +75,22 @@ function proxyPort(): number | null {
   proxy = { port: listener.addr.port };
   (async () => {
     for await (const connection of listener) {
-      if (pending >= MAX_PENDING) {
-        closeQuietly(connection);
-        continue;
+      if (pending.size >= MAX_PENDING) {
+        const oldest = pending.values().next().value!;
+        pending.delete(oldest);
+        closeQuietly(oldest);
       }
       serve(connection).catch(() => closeQuietly(connection));
     }
-  })().catch(() => {});
+  })().catch(() => {}).finally(() => {
+    // Accepting failed (e.g. out of descriptors): the next call starts a proxy anew.
+    try {
+      listener.close();
+    } catch {
+      // already closed
+    }
+    proxy = undefined;
+  });
   return proxy.port;
 }
 
@@ -101,8 +112,10 @@ function bypassesProxy(host: string): boolean {
       return true; // not allowed to read it here: fetch still applies it
     }
     for (const raw of (value ?? "").split(",")) {
-      const entry = raw.trim().toLowerCase().replace(/^\*?\.?/, "").replace(/\.$/, "");
-      if (raw.trim() === "*") return true;
+      // Trimmed as Rust trims (its whitespace includes U+0085, JavaScript's does not).
+      const trimmed = raw.replace(/^[\s\u0085]+|[\s\u0085]+$/g, "");
+      const entry = trimmed.toLowerCase().replace(/^\*?\.?/, "").replace(/\.$/, "");
+      if (trimmed === "*") return true;
       if (entry === "") continue;
       if (literal ? /^[\d.:[\]/a-f]*[\d:][\d.:[\]/a-f]*$/.test(entry) : name === entry || name.endsWith(`.${entry}`)) return true;
     }
@@ -153,6 +166,7 @@ export function pinCall(
       proxy: { url: `http://127.0.0.1:${proxyAt}`, basicAuth: { username: USER, password: ticket } },
     });
   } catch {
+    warnOnce("client", "Outbound https calls are not pinned to their checked addresses: fetch could not be given a proxy (docs/security.md#outbound-calls)");
     return null;
   }
   const end = new AbortController();
@@ -254,12 +268,12 @@ function pinOf(head: string): Pin | undefined {
 
 /** One client connection: a CONNECT for a live ticket's host and port, tunnelled to its addresses. */
 async function serve(connection: Deno.Conn): Promise<void> {
-  pending++;
+  pending.add(connection);
   let request: Awaited<ReturnType<typeof readHead>>;
   try {
     request = await readHead(connection).catch(() => null);
   } finally {
-    pending--;
+    pending.delete(connection);
   }
   if (!request) return closeQuietly(connection);
   const line = /^(\S+) (\S+) HTTP\/1\.[01]$/.exec(request.head.split("\r\n")[0]);

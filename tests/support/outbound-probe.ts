@@ -22,8 +22,9 @@
  * each attempt to its proxy as a raw request, then opens one more tunnel with the call's ticket,
  * releases the call, and sends the last attempt again, answering the status lines (the held
  * tunnel's as "closed" or "open": whether the release closed it). With "flood": n, it first
- * opens n connections to the proxy that send nothing and answers how many the proxy closed
- * within 300 ms and within 1,500 ms ("flood": [early, late]), before the attempts.
+ * opens n connections to the proxy that send nothing, sends the attempts while they are held,
+ * and answers how many of them the proxy closed within 300 ms and within 1,500 ms ("flood":
+ * [early, late]).
  * {"timed": true} on a request adds the milliseconds its call took ("ms").
  * It is Deno code that tsc (Node settings) also checks, hence the module imported by a
  * computed specifier and Deno reached through globalThis.
@@ -154,8 +155,12 @@ async function closedSoon(connection: DenoConn): Promise<boolean> {
   }
 }
 
-/** Opens `count` silent connections to the proxy: how many it closed within 300 ms, and within 1,500. */
-async function flood(port: number, count: number): Promise<[number, number]> {
+/**
+ * Opens `count` silent connections to the proxy and answers how many it closed within 300 ms;
+ * `finish` then answers how many it closed within 1,500 ms of the start, and closes the rest.
+ */
+async function flood(port: number, count: number): Promise<{ early: number; finish(): Promise<number> }> {
+  const started = performance.now();
   const connections: DenoConn[] = [];
   for (let i = 0; i < count; i++) connections.push(await deno.connect({ hostname: "127.0.0.1", port }));
   const closed = connections.map((connection) => {
@@ -164,18 +169,23 @@ async function flood(port: number, count: number): Promise<[number, number]> {
     return state;
   });
   const closedCount = () => closed.filter((state) => state.closed).length;
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const early = closedCount();
-  await new Promise((resolve) => setTimeout(resolve, 1200));
-  const late = closedCount();
-  for (const connection of connections) {
-    try {
-      connection.close();
-    } catch {
-      // closed by the proxy
-    }
-  }
-  return [early, late];
+  const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ms - performance.now())));
+  await until(300);
+  return {
+    early: closedCount(),
+    async finish() {
+      await until(1500);
+      const late = closedCount();
+      for (const connection of connections) {
+        try {
+          connection.close();
+        } catch {
+          // closed by the proxy
+        }
+      }
+      return late;
+    },
+  };
 }
 
 async function tryTunnel(tunnel: NonNullable<ProbeRequest["tunnel"]>): Promise<{ statuses: string[]; flood?: [number, number] }> {
@@ -183,7 +193,7 @@ async function tryTunnel(tunnel: NonNullable<ProbeRequest["tunnel"]>): Promise<{
   const port = Number(target.port || 443);
   const call = pinnedProxy.pinCall(target, port, tunnel.addresses, { connectTimeoutMs: 1000, signal: new AbortController().signal });
   if (!call) return { statuses: ["not pinned"] };
-  const flooded = tunnel.flood ? { flood: await flood(call.proxy.port, tunnel.flood) } : {};
+  const flooding = tunnel.flood ? await flood(call.proxy.port, tunnel.flood) : undefined;
   const headOf = (attempt: TunnelAttempt) => {
     const authority = attempt.authority ?? `${target.hostname}:${port}`;
     const authorization = attempt.auth === "valid"
@@ -194,8 +204,11 @@ async function tryTunnel(tunnel: NonNullable<ProbeRequest["tunnel"]>): Promise<{
   };
   const statuses: string[] = [];
   let held: DenoConn | undefined;
+  let flooded: { flood?: [number, number] } = {};
   try {
+    // While a flood's silent connections are still held, when there is one.
     for (const attempt of tunnel.attempts) statuses.push(await rawRequest(call.proxy.port, headOf(attempt)));
+    if (flooding) flooded = { flood: [flooding.early, await flooding.finish()] };
     held = await deno.connect({ hostname: "127.0.0.1", port: call.proxy.port });
     await held.write(new TextEncoder().encode(headOf({ auth: "valid" })));
     const buffer = new Uint8Array(1024);
