@@ -41,6 +41,7 @@ interface ProbeResult {
   log?: string[];
   statuses?: string[];
   flood?: [number, number];
+  connects?: { to: string; ms: number }[];
   /** How long the call took inside the probe (with "timed"). */
   ms?: number;
 }
@@ -55,6 +56,8 @@ interface ProbeRequest {
   body?: string;
   json?: boolean;
   log?: boolean;
+  connects?: boolean;
+  wait?: number;
   timed?: boolean;
   tunnel?: {
     url: string;
@@ -576,11 +579,17 @@ describe("https pinned to the checked addresses", () => {
     );
   });
 
-  it("a deadline that passes while the tunnel connects ends the call as timed out", async () => {
-    expect(await probe(
-      { url: `https://api.github.test:${backlogPort}/` },
+  it("a deadline that passes while the tunnel connects ends the call as timed out, and the tunnel's connect with it", async () => {
+    const { result } = await probeRun<ProbeResult[]>(
+      [{ url: `https://api.github.test:${backlogPort}/` }, { wait: 2500 }, { connects: true }],
       { ...network(githubDns), SFP_OUTBOUND_CONNECT_TIMEOUT_MS: "2000", SFP_OUTBOUND_TIMEOUT_MS: "1000" },
-    )).toEqual(refusal("timeout", "api.github.test", "Outbound call to api.github.test timed out after 1000 ms"));
+    );
+    expect(result[0]).toEqual(refusal("timeout", "api.github.test", "Outbound call to api.github.test timed out after 1000 ms"));
+    // The proxy's connection attempt was given up at the deadline, not at its own 2 s timeout.
+    expect(result[2].connects).toHaveLength(1);
+    expect(result[2].connects![0].to).toBe(`${PUBLIC}:${backlogPort}`);
+    expect(result[2].connects![0].ms).toBeGreaterThanOrEqual(900);
+    expect(result[2].connects![0].ms).toBeLessThan(1500);
   });
 
   it("the tunnel tries the checked addresses in order, and reaches one over IPv6", async () => {

@@ -25,7 +25,9 @@
  * opens n connections to the proxy that send nothing, sends the attempts while they are held,
  * and answers how many of them the proxy closed within 300 ms and within 1,500 ms ("flood":
  * [early, late]).
- * {"timed": true} on a request adds the milliseconds its call took ("ms").
+ * {"connects": true} answers how long each connection attempt through the stand-in took to
+ * settle ("connects": [{to, ms}]), {"wait": ms} waits. {"timed": true} on a request adds the
+ * milliseconds its call took ("ms").
  * It is Deno code that tsc (Node settings) also checks, hence the module imported by a
  * computed specifier and Deno reached through globalThis.
  */
@@ -72,6 +74,8 @@ interface Network {
 }
 const network = JSON.parse(deno.env.toObject().OUTBOUND_PROBE_NETWORK ?? "null") as Network | null;
 const log: string[] = [];
+/** How long each connection attempt through the stand-in took to succeed or fail. */
+const connects: { to: string; ms: number }[] = [];
 if (network) {
   const asked = new Map<string, number>();
   deno.resolveDns = (name, type) => {
@@ -86,7 +90,11 @@ if (network) {
   const connect = deno.connect.bind(deno);
   deno.connect = (options) => {
     log.push(`connect ${options.hostname}:${options.port}`);
-    return connect({ ...options, hostname: network.routes?.[options.hostname] ?? options.hostname });
+    const started = performance.now();
+    const attempt = connect({ ...options, hostname: network.routes?.[options.hostname] ?? options.hostname });
+    const settled = () => connects.push({ to: `${options.hostname}:${options.port}`, ms: Math.round(performance.now() - started) });
+    attempt.then(settled, settled);
+    return attempt;
   };
   if (network.noPinning) deno.createHttpClient = undefined;
   if (network.listen === "refuse") {
@@ -119,6 +127,8 @@ interface ProbeRequest {
   body?: string;
   json?: boolean;
   log?: boolean;
+  connects?: boolean;
+  wait?: number;
   timed?: boolean;
   tunnel?: { url: string; addresses: string[]; attempts: TunnelAttempt[]; flood?: number };
 }
@@ -232,6 +242,11 @@ async function run(request: ProbeRequest): Promise<unknown> {
     if (request.check !== undefined) return { ok: true, url: outbound.checkOutboundUrl(request.check, policy).href };
     if (request.address !== undefined) return { ok: true, problem: outbound.addressProblem(request.address) };
     if (request.log) return { ok: true, log };
+    if (request.connects) return { ok: true, connects };
+    if (request.wait) {
+      await new Promise((resolve) => setTimeout(resolve, request.wait));
+      return { ok: true };
+    }
     if (request.tunnel) return { ok: true, ...await tryTunnel(request.tunnel) };
     const { method, headers, body } = request;
     started = performance.now();
