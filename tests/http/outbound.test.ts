@@ -184,8 +184,13 @@ const backlogWake = new Int32Array(new SharedArrayBuffer(4));
 let backlogWorker: Worker | undefined;
 const backlogFillers: net.Socket[] = [];
 
-/** A port nothing listens on. */
-let closedPort = 0;
+/**
+ * A port nothing listens on: 2, which no test binds (a privileged port, and not one that fetch
+ * refuses to call, as it does 1). Not a port freed after listening on it: other test files'
+ * servers, started meanwhile, may be given that one (the likely cause of a failure in one full
+ * run).
+ */
+const closedPort = 2;
 
 /**
  * https servers standing for public hosts: `github` holds a certificate for api.github.test,
@@ -224,11 +229,6 @@ beforeAll(async () => {
   await Promise.all([listen(github), listen(stranger)]);
   trusted = join(certificateDir, "authorities.pem");
   writeFileSync(trusted, githubCertificates.authority + strangerCertificates.authority);
-
-  const closed = net.createServer();
-  await listen(closed);
-  closedPort = port(closed);
-  await new Promise((resolve) => closed.close(resolve));
 
   backlogWorker = new Worker(
     `const net = require("node:net");
