@@ -596,13 +596,7 @@ describe("https pinned to the checked addresses", () => {
     const other = "140.82.112.7"; // routed to 127.0.0.2, where nothing listens: refused
     const { result } = await probeRun<ProbeResult[]>(
       [{ url: `https://api.github.test:${port(github)}/json` }, { log: true }],
-      {
-        DENO_CERT: trusted,
-        OUTBOUND_PROBE_NETWORK: JSON.stringify({
-          dns: { "api.github.test": { A: [[other, PUBLIC]] } },
-          routes: { [other]: "127.0.0.2", [PUBLIC]: "127.0.0.1" },
-        }),
-      },
+      network({ "api.github.test": { A: [[other, PUBLIC]] } }, { routes: { [other]: "127.0.0.2", [PUBLIC]: "127.0.0.1" } }),
     );
     expect(result).toEqual([
       { ok: true, status: 200, text: '{"hello":"from github"}' },
@@ -611,7 +605,7 @@ describe("https pinned to the checked addresses", () => {
     const v6 = "2606:4700::1111";
     const ipv6 = await probeRun<ProbeResult[]>(
       [{ url: `https://api.github.test:${port(github)}/json` }, { log: true }],
-      { DENO_CERT: trusted, OUTBOUND_PROBE_NETWORK: JSON.stringify({ dns: { "api.github.test": { AAAA: [[v6]] } }, routes: { [v6]: "127.0.0.1" } }) },
+      network({ "api.github.test": { AAAA: [[v6]] } }, { routes: { [v6]: "127.0.0.1" } }),
     );
     expect(ipv6.result).toEqual([
       { ok: true, status: 200, text: '{"hello":"from github"}' },

@@ -140,14 +140,19 @@ interface TunnelAttempt {
   auth: "none" | "wrong" | "valid";
 }
 
-/** Sends one raw request head to the proxy and answers its status line. */
+/** Sends a raw request head on `connection` and answers the proxy's status line. */
+async function sendHead(connection: DenoConn, head: string): Promise<string> {
+  await connection.write(new TextEncoder().encode(head));
+  const buffer = new Uint8Array(1024);
+  const read = await connection.read(buffer);
+  return read === null ? "(closed)" : new TextDecoder().decode(buffer.subarray(0, read)).split("\r\n")[0];
+}
+
+/** Sends one raw request head to the proxy on a connection of its own and answers its status line. */
 async function rawRequest(port: number, head: string): Promise<string> {
   const connection = await deno.connect({ hostname: "127.0.0.1", port });
   try {
-    await connection.write(new TextEncoder().encode(head));
-    const buffer = new Uint8Array(1024);
-    const read = await connection.read(buffer);
-    return read === null ? "(closed)" : new TextDecoder().decode(buffer.subarray(0, read)).split("\r\n")[0];
+    return await sendHead(connection, head);
   } finally {
     connection.close();
   }
@@ -220,10 +225,7 @@ async function tryTunnel(tunnel: NonNullable<ProbeRequest["tunnel"]>): Promise<{
     for (const attempt of tunnel.attempts) statuses.push(await rawRequest(call.proxy.port, headOf(attempt)));
     if (flooding) flooded = { flood: [flooding.early, await flooding.finish()] };
     held = await deno.connect({ hostname: "127.0.0.1", port: call.proxy.port });
-    await held.write(new TextEncoder().encode(headOf({ auth: "valid" })));
-    const buffer = new Uint8Array(1024);
-    const read = await held.read(buffer);
-    statuses.push(read === null ? "(closed)" : new TextDecoder().decode(buffer.subarray(0, read)).split("\r\n")[0]);
+    statuses.push(await sendHead(held, headOf({ auth: "valid" })));
   } finally {
     call.release();
   }
